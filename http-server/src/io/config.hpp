@@ -1,0 +1,38 @@
+#pragma once
+// http-server's config (issue 7 names the keys; they are public interface).
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "codec/request.hpp"
+#include "engine/static_site.hpp"
+#include "wk/config.hpp"
+#include "wk/net.hpp"
+
+namespace wk::http::io {
+
+struct HttpConfig {
+  // [server]
+  std::vector<Endpoint> listen{*Endpoint::parse("127.0.0.1:8080")};
+  std::size_t maxConnections = 10'000;
+  std::chrono::milliseconds keepaliveTimeout{75'000};  // idle between requests
+  std::chrono::milliseconds headerTimeout{10'000};     // whole head, from its first byte
+  std::chrono::milliseconds bodyTimeout{30'000};       // whole request body
+  std::chrono::milliseconds sendTimeout{60'000};       // between two successful writes
+  std::filesystem::path accessLog;                     // empty: off; "-": stdout
+  codec::Limits limits;
+  // [tls]
+  std::vector<Endpoint> tlsListen;
+  std::filesystem::path cert;  // empty: self-signed
+  std::filesystem::path key;
+  // [static]
+  std::filesystem::path root = "/srv/www";
+  engine::StaticConfig site;
+
+  // Reads and validates every key, recording errors in the document (never throws).
+  static HttpConfig load(config::Table root);
+};
+
+}  // namespace wk::http::io
