@@ -5,6 +5,7 @@
 #include <map>
 
 #include "codec/request.hpp"
+#include "engine/cached_store.hpp"
 #include "engine/mime.hpp"
 
 using namespace wk::http;
@@ -324,4 +325,35 @@ TEST(Mime, ByExtension) {
   EXPECT_EQ(mimeType("noext"), "application/octet-stream");
   EXPECT_EQ(mimeType(".hidden"), "application/octet-stream");
   EXPECT_EQ(mimeType("dir.d/file"), "application/octet-stream");
+}
+
+TEST(CachedFileStore, ReusesOpensAndMissesUntilTheyExpire) {
+  auto inner = std::make_shared<MemoryStore>();
+  inner->add("a.txt", "one");
+  auto now = std::chrono::steady_clock::time_point{};
+  auto cached = makeCachedFileStore(
+      inner,
+      {.valid = std::chrono::milliseconds(1000), .maxEntries = 2, .now = [&] { return now; }});
+  EXPECT_EQ(cached->open("a.txt").status, FsStatus::ok);
+  EXPECT_EQ(cached->open("a.txt").status, FsStatus::ok);
+  EXPECT_EQ(cached->open("a.txt.gz").status, FsStatus::not_found);
+  EXPECT_EQ(cached->open("a.txt.gz").status, FsStatus::not_found);
+  EXPECT_EQ(inner->opens, 2);
+  // A new file shows up once the cached miss expires.
+  inner->add("a.txt.gz", "gz");
+  EXPECT_EQ(cached->open("a.txt.gz").status, FsStatus::not_found);
+  now += std::chrono::milliseconds(1001);
+  EXPECT_EQ(cached->open("a.txt.gz").status, FsStatus::ok);
+  EXPECT_EQ(inner->opens, 3);
+  // Forbidden results are not cached.
+  inner->forbidden.push_back("f");
+  cached->open("f");
+  cached->open("f");
+  EXPECT_EQ(inner->opens, 5);
+  // The entry bound holds (a third path evicts rather than grows).
+  cached->open("x1");
+  cached->open("x2");
+  cached->open("x3");
+  cached->open("a.txt");
+  EXPECT_EQ(inner->opens, 9);
 }

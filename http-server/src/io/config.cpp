@@ -51,6 +51,7 @@ HttpConfig HttpConfig::load(config::Table root) {
   c.site.autoindex = st.boolean("autoindex", c.site.autoindex);
   c.site.maxRanges = static_cast<std::size_t>(
       st.integer("max_ranges", static_cast<std::int64_t>(c.site.maxRanges), 1, 1000));
+  c.fileCacheValid = st.duration("file_cache_valid", c.fileCacheValid);
   std::error_code ec;
   if (!std::filesystem::is_directory(c.root, ec)) {
     st.error("root", "'" + c.root.string() + "' is not a directory");

@@ -30,6 +30,7 @@ struct HttpConfig {
   // [static]
   std::filesystem::path root = "/srv/www";
   engine::StaticConfig site;
+  std::chrono::milliseconds fileCacheValid{1000};  // open-file cache; 0: open per request
 
   // Reads and validates every key, recording errors in the document (never throws).
   static HttpConfig load(config::Table root);

@@ -2,12 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/cached_store.hpp"
 #include "wk/tls.hpp"
 
 namespace wk::http::io {
 
 std::shared_ptr<const State> makeState(HttpConfig config) {
-  auto store = engine::makeJailFileStore(config.root.string());
+  auto store = engine::makeCachedFileStore(engine::makeJailFileStore(config.root.string()),
+                                           {.valid = config.fileCacheValid});
   std::shared_ptr<AccessLog> log;
   if (!config.accessLog.empty()) log = std::make_shared<AccessLog>(config.accessLog);
   auto site = config.site;

@@ -185,8 +185,11 @@ asio::awaitable<void> serveConnection(const HttpService* service, Connection& co
     st = service->state();
     const auto& cfg = st->config;
     conn.expiresAfter(first ? cfg.headerTimeout : cfg.keepaliveTimeout);
+    // The header deadline runs from the request's first byte, but is only set once a read
+    // leaves the head incomplete: a request that arrives whole never re-arms the timer.
     bool started = !buffer.empty();
-    if (started) conn.expiresAfter(cfg.headerTimeout);
+    bool headerDeadline = false;
+    auto headStart = Clock::now();
     bool sentContinue = false;
     bool inBody = false;
 
@@ -207,6 +210,10 @@ asio::awaitable<void> serveConnection(const HttpService* service, Connection& co
           if (!co_await conn.write("HTTP/1.1 100 Continue\r\n\r\n")) co_return;
         }
       }
+      if (started && !headerDeadline && !inBody) {
+        headerDeadline = true;
+        conn.expiresAt(headStart + cfg.headerTimeout);
+      }
       auto room = buffer.prepare();
       if (room.empty()) co_return;  // cannot happen: the parser bounds the head
       auto n = co_await conn.readSome(room);
@@ -214,7 +221,7 @@ asio::awaitable<void> serveConnection(const HttpService* service, Connection& co
       buffer.commit(*n);
       if (!started) {
         started = true;
-        conn.expiresAfter(cfg.headerTimeout);
+        headStart = Clock::now();
       }
     }
 
