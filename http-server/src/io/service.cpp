@@ -7,6 +7,13 @@
 
 namespace wk::http::io {
 
+namespace {
+// Written to connections beyond max_connections before they are closed.
+constexpr const char* kBusy =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
+    "Connection: close\r\n\r\n";
+}  // namespace
+
 std::shared_ptr<const State> makeState(HttpConfig config) {
   auto store = engine::makeCachedFileStore(engine::makeJailFileStore(config.root.string()),
                                            {.valid = config.fileCacheValid});
@@ -25,14 +32,13 @@ void HttpService::start() {
   const auto& c = st->config;
   auto handler = [this](Connection& conn) { return serveConnection(this, conn); };
   if (!c.listen.empty()) {
-    plain_ = std::make_unique<TcpServer>(
-        runtime_,
-        TcpOptions{
-            .endpoints = c.listen,
-            .proto = "tcp",
-            .maxConnections = c.maxConnections,
-            .idleTimeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.headerTimeout)},
-        handler);
+    plain_ = std::make_unique<TcpServer>(runtime_,
+                                         TcpOptions{.endpoints = c.listen,
+                                                    .proto = "tcp",
+                                                    .maxConnections = c.maxConnections,
+                                                    .busyMessage = kBusy,
+                                                    .idleTimeout = c.headerTimeout},
+                                         handler);
     plain_->start();
   }
   if (!c.tlsListen.empty()) {

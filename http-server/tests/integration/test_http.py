@@ -426,3 +426,26 @@ def test_graceful_stop_with_idle_keepalive(site, tmp_path):
         assert time.monotonic() - t < 3  # the idle connection does not hold the stop
     finally:
         d.kill()
+
+
+def test_connection_limit_answers_503(site, tmp_path):
+    with Daemon("http-server", config(site, "max_connections = 2", tls=False), tmp_path) as d:
+        port = d.port("tcp")
+        held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+        try:
+            time.sleep(0.3)  # both accepted
+            # Read before sending: the refused socket is closed at once, and a request
+            # still unread there would turn the close into a reset that eats the reply.
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                raw = s.recv(4096)
+            assert raw.startswith(b"HTTP/1.1 503 "), raw[:80]
+        finally:
+            for s in held:
+                s.close()
+        deadline = time.monotonic() + 3
+        while True:  # the slots free up once those connections close
+            raw = raw_exchange(port, b"GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            if raw.startswith(b"HTTP/1.1 200"):
+                break
+            assert time.monotonic() < deadline, raw[:80]
+            time.sleep(0.1)
