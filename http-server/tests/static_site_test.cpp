@@ -1,5 +1,4 @@
 #include "engine/static_site.hpp"
-#include "memory_store.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +7,7 @@
 #include "codec/request.hpp"
 #include "engine/cached_store.hpp"
 #include "engine/mime.hpp"
+#include "memory_store.hpp"
 
 using namespace wk::http;
 using namespace wk::http::engine;
