@@ -449,3 +449,61 @@ def test_connection_limit_answers_503(site, tmp_path):
                 break
             assert time.monotonic() < deadline, raw[:80]
             time.sleep(0.1)
+
+
+def test_body_timeout(site, tmp_path):
+    server = 'body_timeout = "1s"'
+    with Daemon("http-server", config(site, server, tls=False), tmp_path) as d:
+        with socket.create_connection(("127.0.0.1", d.port("tcp")), timeout=5) as s:
+            s.sendall(b"PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+            start = time.monotonic()
+            closed = False
+            while time.monotonic() - start < 4:
+                try:
+                    s.send(b"a")  # one byte every 0.2 s never finishes the body in time
+                except OSError:
+                    closed = True
+                    break
+                s.settimeout(0.2)
+                try:
+                    if s.recv(100) == b"":
+                        closed = True
+                        break
+                except socket.timeout:
+                    pass
+                except ConnectionResetError:
+                    closed = True
+                    break
+            assert closed and time.monotonic() - start < 3
+
+
+def test_configured_certificate(site, tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=wk.test",
+                    "-addext", "subjectAltName=DNS:wk.test", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True)
+    text = config(site, tls=False) + (f'[tls]\nlisten = ["127.0.0.1:0"]\n'
+                                      f'cert = "{cert}"\nkey = "{key}"\n')
+    with Daemon("http-server", text, tmp_path, expect_listen=2) as d:
+        port = d.port("tls")
+        out = curl("--cacert", str(cert), "--resolve", f"wk.test:{port}:127.0.0.1",
+                   f"https://wk.test:{port}/hello.txt").stdout
+        assert out == b"0123456789abcdefghij"
+        assert "self-signed" not in d.log()
+
+
+def test_cli_contract(tmp_path):
+    exe = os.path.join(os.environ["WK_BIN"], "http-server")
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and "http-server" in out.stdout
+    out = subprocess.run([exe, "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "--config" in out.stdout
+    # The built-in config is valid (it serves the working directory).
+    out = subprocess.run([exe, "--check-config"], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    bad = tmp_path / "proxy.toml"
+    bad.write_text('[proxy]\nlisten = ["127.0.0.1:3128"]\n')
+    out = subprocess.run([exe, "--check-config", "--config", str(bad)], capture_output=True,
+                         text=True)
+    assert out.returncode == 1
