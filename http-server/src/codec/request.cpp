@@ -69,24 +69,6 @@ bool isDigit(char c) {
   return c >= '0' && c <= '9';
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// A header line "name: value" (no line ending). Returns false on any deviation.
-bool splitField(std::string_view line, std::string_view& name, std::string_view& value) {
-  auto colon = line.find(':');
-  if (colon == std::string_view::npos) return false;
-  name = line.substr(0, colon);
-  if (!isToken(name)) return false;  // also refuses whitespace before the colon
-  value = trimOws(line.substr(colon + 1));
-  return std::all_of(value.begin(), value.end(),
-                     [](char c) { return isFieldValueChar(static_cast<unsigned char>(c)); });
-}
-
 bool validHost(std::string_view host) {
   // uri-host [ ":" port ]: unreserved / pct-encoded / sub-delims, IP literals in brackets.
   for (char c : host) {
@@ -111,13 +93,8 @@ void RequestParser::reset() {
   request_.keepAlive = true;
   request_.expectContinue = false;
   request_.body.clear();
-  scanned_ = 0;
-  firstLf_ = std::string_view::npos;
-  remaining_ = 0;
-  received_ = 0;
-  chunk_ = Chunk::size;
-  trailerBytes_ = 0;
-  line_.clear();
+  head_.reset();
+  body_.reset();
 }
 
 bool RequestParser::fail(ParseError e) {
@@ -146,37 +123,24 @@ std::size_t RequestParser::feed(std::string_view data) {
 std::size_t RequestParser::feedHead(std::string_view data) {
   // RFC 9112 2.2: ignore empty lines before the request line (some clients send CRLF after
   // a POST body).
-  if (scanned_ == 0 && !data.empty() && (data[0] == '\r' || data[0] == '\n')) {
+  if (!head_.started() && !data.empty() && (data[0] == '\r' || data[0] == '\n')) {
     if (data[0] == '\n') return fail(ParseError::bare_lf), 0;
     if (data.size() < 2) return 0;
     if (data[1] != '\n') return fail(ParseError::bad_request_line), 0;
     return 2;
   }
-  // Find the end of the head, checking every LF has its CR and the request line and head
-  // stay within their limits, even before the terminator arrives.
-  std::size_t pos = scanned_;
-  while (true) {
-    auto lf = data.find('\n', pos);
-    if (firstLf_ == std::string_view::npos) {
-      std::size_t lineLen = lf == std::string_view::npos ? data.size() : lf;
-      if (lineLen > limits_.maxRequestLine + 1) return fail(ParseError::uri_too_long), 0;
-      firstLf_ = lf;
-    }
-    if (lf == std::string_view::npos) {
-      if (data.size() > limits_.maxHeaderBytes) return fail(ParseError::headers_too_large), 0;
-      scanned_ = data.size();
+  std::size_t size = 0;
+  ParseError error = ParseError::none;
+  switch (head_.scan(data, limits_.maxRequestLine, limits_.maxHeaderBytes, size, error)) {
+    case HeadScanner::Status::more:
       return 0;
-    }
-    if (lf == 0 || data[lf - 1] != '\r') return fail(ParseError::bare_lf), 0;
-    if (lf + 1 > limits_.maxHeaderBytes) return fail(ParseError::headers_too_large), 0;
-    // An empty line (CRLF right after the previous line's LF) ends the head.
-    if (lf >= 2 && data[lf - 2] == '\n') {
-      std::size_t size = lf + 1;
-      if (!parseHead(data.substr(0, size))) return 0;
-      return size;
-    }
-    pos = lf + 1;
+    case HeadScanner::Status::error:
+      return fail(error), 0;
+    case HeadScanner::Status::complete:
+      break;
   }
+  if (!parseHead(data.substr(0, size))) return 0;
+  return size;
 }
 
 bool RequestParser::parseHead(std::string_view head) {
@@ -191,15 +155,19 @@ bool RequestParser::parseHead(std::string_view head) {
     // obs-fold, or whitespace before the first field (RFC 9112 2.2, 5.2): refused.
     if (line[0] == ' ' || line[0] == '\t') return fail(ParseError::bad_header);
     std::string_view name, value;
-    if (!splitField(line, name, value)) return fail(ParseError::bad_header);
+    if (!splitFieldLine(line, name, value)) return fail(ParseError::bad_header);
     if (request_.headers.size() >= limits_.maxHeaderCount) {
       return fail(ParseError::headers_too_large);
     }
     request_.headers.add(name, value);
   }
   if (!checkFraming()) return false;
-  state_ = request_.hasBody() ? State::body : State::complete;
-  if (request_.contentLength) remaining_ = *request_.contentLength;
+  if (request_.chunked) {
+    body_.start(BodyReader::Mode::chunked, 0, limits_);
+  } else {
+    body_.start(BodyReader::Mode::length, request_.contentLength.value_or(0), limits_);
+  }
+  state_ = body_.done() ? State::complete : State::body;
   return true;
 }
 
@@ -280,106 +248,14 @@ bool RequestParser::checkFraming() {
   return true;
 }
 
-void RequestParser::appendBody(std::string_view bytes) {
-  if (storeBody_) request_.body.append(bytes);
-}
-
 std::size_t RequestParser::feedBody(std::string_view data) {
-  if (request_.chunked) return feedChunked(data);
-  auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, data.size()));
-  appendBody(data.substr(0, n));
-  remaining_ -= n;
-  if (remaining_ == 0) state_ = State::complete;
-  return n;
-}
-
-std::size_t RequestParser::feedChunked(std::string_view data) {
-  std::size_t used = 0;
-  while (used < data.size() && state_ == State::body) {
-    auto rest = data.substr(used);
-    if (chunk_ == Chunk::data) {
-      auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, rest.size()));
-      appendBody(rest.substr(0, n));
-      remaining_ -= n;
-      used += n;
-      if (remaining_ == 0) chunk_ = Chunk::dataCrlf;
-      continue;
-    }
-    if (chunk_ == Chunk::dataCrlf) {
-      // Exactly CRLF after the chunk data.
-      line_.push_back(rest[0]);
-      ++used;
-      if (line_.size() == 1 && line_[0] != '\r') return fail(ParseError::bad_chunk), used;
-      if (line_.size() == 2) {
-        if (line_[1] != '\n') return fail(ParseError::bad_chunk), used;
-        line_.clear();
-        chunk_ = Chunk::size;
-      }
-      continue;
-    }
-    // A chunk-size line or a trailer line: collect up to LF.
-    auto lf = rest.find('\n');
-    auto piece = rest.substr(0, lf == std::string_view::npos ? rest.size() : lf);
-    std::size_t cap = chunk_ == Chunk::size ? limits_.maxChunkLine : limits_.maxTrailerBytes;
-    if (line_.size() + piece.size() > cap) return fail(ParseError::bad_chunk), used;
-    line_.append(piece);
-    if (chunk_ == Chunk::trailer) trailerBytes_ += piece.size() + 1;
-    if (trailerBytes_ > limits_.maxTrailerBytes) return fail(ParseError::bad_chunk), used;
-    if (lf == std::string_view::npos) {
-      used += piece.size();
-      continue;
-    }
-    used += lf + 1;
-    if (line_.empty() || line_.back() != '\r') return fail(ParseError::bare_lf), used;
-    line_.pop_back();
-    std::string_view line = line_;
-    if (line.find('\r') != std::string_view::npos) return fail(ParseError::bad_chunk), used;
-    if (chunk_ == Chunk::trailer) {
-      if (line.empty()) {
-        state_ = State::complete;
-        line_.clear();
-        return used;
-      }
-      std::string_view name, value;
-      if (line[0] == ' ' || line[0] == '\t' || !splitField(line, name, value)) {
-        return fail(ParseError::bad_chunk), used;
-      }
-      line_.clear();
-      continue;
-    }
-    // chunk-size [ chunk-ext ]
-    std::uint64_t size = 0;
-    std::size_t i = 0;
-    for (; i < line.size() && hexValue(line[i]) >= 0; ++i) {
-      if (size > (std::numeric_limits<std::uint64_t>::max() >> 4)) {
-        return fail(ParseError::bad_chunk), used;
-      }
-      size = (size << 4) | static_cast<std::uint64_t>(hexValue(line[i]));
-    }
-    if (i == 0) return fail(ParseError::bad_chunk), used;
-    auto ext = line.substr(i);
-    auto afterWs = ext.find_first_not_of(" \t");
-    if (afterWs != std::string_view::npos) {
-      if (ext[afterWs] != ';') return fail(ParseError::bad_chunk), used;
-      for (char c : ext) {
-        if (!isFieldValueChar(static_cast<unsigned char>(c))) {
-          return fail(ParseError::bad_chunk), used;
-        }
-      }
-    } else if (!ext.empty()) {
-      return fail(ParseError::bad_chunk), used;  // trailing whitespace without extension
-    }
-    line_.clear();
-    if (size == 0) {
-      chunk_ = Chunk::trailer;
-      continue;
-    }
-    if (size > limits_.maxBody - received_) return fail(ParseError::body_too_large), used;
-    received_ += size;
-    remaining_ = size;
-    chunk_ = Chunk::data;
+  auto n = body_.feed(data, storeBody_ ? &request_.body : nullptr);
+  if (body_.error() != ParseError::none) {
+    fail(body_.error());
+  } else if (body_.done()) {
+    state_ = State::complete;
   }
-  return used;
+  return n;
 }
 
 }  // namespace wk::http::codec

@@ -17,40 +17,11 @@
 #include <string>
 #include <string_view>
 
+#include "codec/body.hpp"
 #include "codec/headers.hpp"
+#include "codec/message.hpp"
 
 namespace wk::http::codec {
-
-enum class ParseError {
-  none = 0,
-  bad_request_line,       // 400
-  bad_version,            // 400
-  version_not_supported,  // 505
-  uri_too_long,           // 414
-  bad_header,             // 400: bad name, CTL in value, obs-fold, space before colon
-  bare_lf,                // 400
-  headers_too_large,      // 431
-  missing_host,           // 400 (HTTP/1.1 without exactly one Host)
-  bad_content_length,     // 400: not digits, repeated, overflow
-  conflicting_framing,    // 400: Content-Length and Transfer-Encoding, or TE in HTTP/1.0
-  unknown_coding,         // 501: a transfer coding other than chunked
-  bad_chunk,              // 400: chunk size, extension, missing CRLF, trailer
-  body_too_large,         // 413
-  bad_expectation,        // 417
-};
-
-// The status code a server answers a parse error with.
-int statusFor(ParseError error);
-std::string_view describe(ParseError error);
-
-struct Limits {
-  std::size_t maxRequestLine = 8192;   // 414 beyond
-  std::size_t maxHeaderBytes = 32768;  // the whole head, request line included; 431
-  std::size_t maxHeaderCount = 100;    // 431
-  std::uint64_t maxBody = 1 << 20;     // 413
-  std::size_t maxChunkLine = 4096;     // chunk size + extensions
-  std::size_t maxTrailerBytes = 8192;
-};
 
 struct Request {
   std::string method;
@@ -90,28 +61,19 @@ class RequestParser {
 
  private:
   std::size_t feedHead(std::string_view data);
+  std::size_t feedBody(std::string_view data);
   bool parseHead(std::string_view head);
   bool parseRequestLine(std::string_view line);
   bool checkFraming();
-  std::size_t feedBody(std::string_view data);
-  std::size_t feedChunked(std::string_view data);
   bool fail(ParseError e);
-  void appendBody(std::string_view bytes);
-
-  enum class Chunk { size, data, dataCrlf, trailer };
 
   Limits limits_;
   State state_ = State::head;
   ParseError error_ = ParseError::none;
   Request request_;
   bool storeBody_ = true;
-  std::size_t scanned_ = 0;                       // head bytes already checked for a terminator
-  std::size_t firstLf_ = std::string_view::npos;  // end of the request line, once seen
-  std::uint64_t remaining_ = 0;
-  std::uint64_t received_ = 0;
-  Chunk chunk_ = Chunk::size;
-  std::size_t trailerBytes_ = 0;
-  std::string line_;  // a partial chunk line or trailer line
+  HeadScanner head_;
+  BodyReader body_;
 };
 
 }  // namespace wk::http::codec
