@@ -230,8 +230,8 @@ TEST(RequestParser, RefusesBadHeaderLines) {
   EXPECT_EQ(errorOf("GET / HTTP/1.1\r\n Host: h\r\n\r\n"), ParseError::bad_header);
   EXPECT_EQ(errorOf("GET / HTTP/1.1\r\nHost: h\r\nNoColon\r\n\r\n"), ParseError::bad_header);
   EXPECT_EQ(errorOf("GET / HTTP/1.1\r\nHost: h\r\n: empty\r\n\r\n"), ParseError::bad_header);
-  EXPECT_EQ(errorOf(std::string("GET / HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n", 37)),
-            ParseError::bad_header);
+  static constexpr char kNul[] = "GET / HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n";
+  EXPECT_EQ(errorOf(std::string(kNul, sizeof kNul - 1)), ParseError::bad_header);
 }
 
 TEST(RequestParser, HostRules) {
