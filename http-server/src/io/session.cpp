@@ -111,11 +111,13 @@ asio::awaitable<Result<void>> sendFileSpan(Connection& conn, int fd, std::uint64
   co_return co_await conn.write(std::string_view());
 }
 
-// Writes the response; returns the body bytes sent (for the access log).
+// Appends the response to out and writes it; with defer, a small response stays in out so
+// that answers to pipelined requests leave in one write. Returns the body bytes sent (for
+// the access log).
 asio::awaitable<Result<std::uint64_t>> sendResponse(Connection& conn, const engine::Response& r,
                                                     std::string& out,
-                                                    std::chrono::milliseconds sendTimeout) {
-  out.clear();
+                                                    std::chrono::milliseconds sendTimeout,
+                                                    bool defer = false) {
   codec::serializeHead(r.head, out);
   std::uint64_t sent = 0;
   if (!r.headOnly) {
@@ -147,6 +149,7 @@ asio::awaitable<Result<std::uint64_t>> sendResponse(Connection& conn, const engi
       sent += seg.length;
     }
   }
+  if (defer && out.size() < kFlushAt) co_return sent;
   if (auto f = co_await flush(conn, out, sendTimeout); !f) co_return f.error();
   co_return sent;
 }
@@ -202,6 +205,11 @@ asio::awaitable<void> serveConnection(const HttpService* service, Connection& co
           state == codec::RequestParser::State::error) {
         break;
       }
+      if (!out.empty()) {
+        // Answers to earlier pipelined requests leave before we wait (or send 100).
+        if (!co_await flush(conn, out, cfg.sendTimeout)) co_return;
+        conn.expiresAfter(cfg.keepaliveTimeout);
+      }
       if (state == codec::RequestParser::State::body && !inBody) {
         inBody = true;
         conn.expiresAfter(cfg.bodyTimeout);
@@ -243,7 +251,9 @@ asio::awaitable<void> serveConnection(const HttpService* service, Connection& co
     } else if (request.versionMinor == 0) {
       response.head.headers.add("Connection", "keep-alive");
     }
-    auto sent = co_await sendResponse(conn, response, out, cfg.sendTimeout);
+    // More pipelined bytes already here: hold this answer for the next one's write.
+    const bool defer = keepAlive && !buffer.empty();
+    auto sent = co_await sendResponse(conn, response, out, cfg.sendTimeout, defer);
     logAccess(*st, conn, &request, response.status(), sent ? *sent : 0);
     if (!sent || !keepAlive) co_return;
     first = false;

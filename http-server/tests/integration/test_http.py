@@ -507,3 +507,50 @@ def test_cli_contract(tmp_path):
     out = subprocess.run([exe, "--check-config", "--config", str(bad)], capture_output=True,
                          text=True)
     assert out.returncode == 1
+
+
+def read_responses(sock, count):
+    """Parses count responses (Content-Length framed) off a socket, in order."""
+    buf = b""
+    out = []
+    while len(out) < count:
+        while b"\r\n\r\n" not in buf:
+            chunk = sock.recv(65536)
+            assert chunk, f"closed after {len(out)} responses"
+            buf += chunk
+        head, rest = buf.split(b"\r\n\r\n", 1)
+        status, h = headers_of(head + b"\r\n\r\n")
+        length = int(h.get("content-length", "0"))
+        if status.split()[1] in ("304", "204", "100"):
+            length = 0
+        while len(rest) < length:
+            chunk = sock.recv(65536)
+            assert chunk
+            rest += chunk
+        out.append((status, rest[:length]))
+        buf = rest[length:]
+    return out, buf
+
+
+def test_many_pipelined_requests_answered_in_order(site, tmp_path):
+    with Daemon("http-server", config(site, tls=False), tmp_path) as d:
+        paths = [b"/hello.txt", b"/docs/guide.txt", b"/missing", b"/index.html"] * 40
+        batch = b"".join(b"GET " + p + b" HTTP/1.1\r\nHost: x\r\n\r\n" for p in paths)
+        # A request with Expect: 100-continue after the batch: its 100 must come after
+        # every earlier answer.
+        batch += (b"PUT /hello.txt HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                  b"Content-Length: 4\r\n\r\n")
+        with socket.create_connection(("127.0.0.1", d.port("tcp")), timeout=5) as s:
+            s.sendall(batch)
+            responses, rest = read_responses(s, len(paths) + 1)
+            expected = {b"/hello.txt": b"0123456789abcdefghij", b"/docs/guide.txt": b"guide",
+                        b"/index.html": b"<h1>home</h1>\n"}
+            for p, (status, body) in zip(paths, responses):
+                if p == b"/missing":
+                    assert status.startswith("HTTP/1.1 404")
+                else:
+                    assert status == "HTTP/1.1 200 OK" and body == expected[p]
+            assert responses[-1][0] == "HTTP/1.1 100 Continue"
+            s.sendall(b"data")
+            final, _ = read_responses(s, 1)
+            assert final[0][0].startswith("HTTP/1.1 405")
