@@ -85,15 +85,23 @@ std::string_view reasonPhrase(int status) {
 
 namespace {
 void appendSafe(std::string_view s, std::string& out) {
+  // Fast path: values we build never hold these bytes.
+  if (s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
   for (char c : s) out.push_back((c == '\r' || c == '\n' || c == '\0') ? ' ' : c);
 }
 }  // namespace
 
 void serializeHead(const ResponseHead& head, std::string& out) {
   int status = (head.status >= 100 && head.status <= 999) ? head.status : 500;
-  char line[32];
-  std::snprintf(line, sizeof line, "HTTP/1.1 %d ", status);
-  out += line;
+  char line[16] = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' '};
+  line[9] = static_cast<char>('0' + status / 100);
+  line[10] = static_cast<char>('0' + status / 10 % 10);
+  line[11] = static_cast<char>('0' + status % 10);
+  line[12] = ' ';
+  out.append(line, 13);
   out += reasonPhrase(status);
   out += "\r\n";
   for (const auto& f : head.headers.fields()) {

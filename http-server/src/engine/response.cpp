@@ -1,6 +1,10 @@
 #include "engine/response.hpp"
 
+#include "codec/conditional.hpp"
+
 namespace wk::http::engine {
+
+File::File(FileInfo info) : info_(info), lastModified_(codec::formatHttpDate(info.mtime)) {}
 
 std::uint64_t Response::bodyLength() const {
   std::uint64_t n = 0;

@@ -22,9 +22,11 @@ struct FileInfo {
 // An open regular file.
 class File {
  public:
-  explicit File(FileInfo info) : info_(info) {}
+  explicit File(FileInfo info);
   virtual ~File() = default;
   const FileInfo& info() const { return info_; }
+  // The Last-Modified value, formatted once per open file.
+  const std::string& lastModified() const { return lastModified_; }
   // A descriptor for sendfile, or -1 when the file is not backed by one (tests).
   virtual int fd() const { return -1; }
   // Up to out.size() bytes at offset: the count, 0 at end of file, -1 on error.
@@ -32,6 +34,7 @@ class File {
 
  private:
   FileInfo info_;
+  std::string lastModified_;
 };
 
 // One piece of a body: text, then (if length > 0) bytes [offset, offset+length) of file.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cstdio>
 #include <random>
 
@@ -70,10 +71,15 @@ double codingQuality(std::string_view acceptEncoding, std::string_view coding) {
 
 std::string makeEtag(const FileInfo& info, std::string_view suffix) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "\"%llx-%llx%.*s\"", static_cast<unsigned long long>(info.mtime),
-                static_cast<unsigned long long>(info.size), static_cast<int>(suffix.size()),
-                suffix.data());
-  return buf;
+  char* p = buf;
+  *p++ = '"';
+  p = std::to_chars(p, buf + 20, static_cast<unsigned long long>(info.mtime), 16).ptr;
+  *p++ = '-';
+  p = std::to_chars(p, buf + 40, static_cast<unsigned long long>(info.size), 16).ptr;
+  std::string out(buf, p);
+  out += suffix;
+  out += '"';
+  return out;
 }
 
 std::string boundary() {
@@ -290,7 +296,7 @@ Response StaticSite::serveFile(const codec::Request& request, std::string_view d
   const auto& info = chosen.file->info();
   const auto etagText = makeEtag(info, chosenVariant ? chosenVariant->suffix : "");
   const codec::EntityTag etag{false, etagText.substr(1, etagText.size() - 2)};
-  const auto lastModified = codec::formatHttpDate(info.mtime);
+  const auto& lastModified = chosen.file->lastModified();
 
   Response r;
   auto& out = r.head.headers;
