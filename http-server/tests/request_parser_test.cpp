@@ -285,3 +285,16 @@ TEST(RequestParser, ResetAllowsReuse) {
   EXPECT_FALSE(p.request().contentLength.has_value());
   EXPECT_EQ(p.request().headers.size(), 1u);
 }
+
+TEST(RequestParser, PauseAfterHeadLetsTheCallerChooseBodyStorage) {
+  RequestParser p;
+  p.pauseAfterHead(true);
+  std::string buf = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc";
+  auto n = p.feed(buf);
+  EXPECT_EQ(p.state(), State::body);
+  EXPECT_EQ(n, buf.size() - 3);
+  p.storeBody(true);
+  EXPECT_EQ(p.feed(std::string_view(buf).substr(n)), 3u);
+  EXPECT_EQ(p.state(), State::complete);
+  EXPECT_EQ(p.request().body, "abc");
+}

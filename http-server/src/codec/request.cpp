@@ -109,6 +109,7 @@ std::size_t RequestParser::feed(std::string_view data) {
     std::size_t n = 0;
     if (state_ == State::head) {
       n = feedHead(data.substr(used));
+      if (pauseAfterHead_ && state_ == State::body) return used + n;
     } else if (state_ == State::body) {
       n = feedBody(data.substr(used));
     } else {

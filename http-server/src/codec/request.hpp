@@ -56,6 +56,9 @@ class RequestParser {
   // When false, body bytes are consumed and dropped (a static server reading past a body
   // it will not use, to keep the connection's framing).
   void storeBody(bool store) { storeBody_ = store; }
+  // When set, feed() returns as soon as the head is parsed (state body), so the caller can
+  // choose storeBody() for this request before any body byte is consumed.
+  void pauseAfterHead(bool pause) { pauseAfterHead_ = pause; }
   // Ready for the next request on the connection.
   void reset();
 
@@ -72,6 +75,7 @@ class RequestParser {
   ParseError error_ = ParseError::none;
   Request request_;
   bool storeBody_ = true;
+  bool pauseAfterHead_ = false;
   HeadScanner head_;
   BodyReader body_;
 };

@@ -52,6 +52,20 @@ HttpConfig HttpConfig::load(config::Table root) {
   c.site.maxRanges = static_cast<std::size_t>(
       st.integer("max_ranges", static_cast<std::int64_t>(c.site.maxRanges), 1, 1000));
   c.fileCacheValid = st.duration("file_cache_valid", c.fileCacheValid);
+  for (auto& route : root.tables("reverse")) {
+    engine::ReverseRoute r;
+    r.path = route.string("path", "");
+    auto url = route.string("upstream", "");
+    if (r.path.empty() || r.path.front() != '/') {
+      route.error("path", "'path' must start with '/'");
+    }
+    if (auto upstream = engine::parseUpstream(url)) {
+      r.upstream = *upstream;
+    } else {
+      route.error("upstream", "'upstream' must be http://HOST[:PORT][/PATH]");
+    }
+    c.routes.push_back(std::move(r));
+  }
   std::error_code ec;
   if (!std::filesystem::is_directory(c.root, ec)) {
     st.error("root", "'" + c.root.string() + "' is not a directory");

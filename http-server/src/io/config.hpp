@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "codec/request.hpp"
+#include "engine/proxy.hpp"
 #include "engine/static_site.hpp"
 #include "wk/config.hpp"
 #include "wk/net.hpp"
@@ -31,6 +32,9 @@ struct HttpConfig {
   std::filesystem::path root = "/srv/www";
   engine::StaticConfig site;
   std::chrono::milliseconds fileCacheValid{1000};  // open-file cache; 0: open per request
+
+  // [[reverse]]: reverse-proxy routes on the main listeners
+  std::vector<engine::ReverseRoute> routes;
 
   // Reads and validates every key, recording errors in the document (never throws).
   static HttpConfig load(config::Table root);

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "codec/conditional.hpp"
+#include "io/proxy_session.hpp"
 #include "io/service.hpp"
 
 namespace wk::http::io {
@@ -173,13 +174,23 @@ void logAccess(const State& st, const Connection& conn, const codec::Request* re
   st.accessLog->write(e);
 }
 
+// The reverse-proxy route for a request, if any.
+const engine::ReverseRoute* routeFor(const HttpConfig& cfg, const codec::Request& request) {
+  if (cfg.routes.empty()) return nullptr;
+  auto target = engine::parseTargetPath(request.target);
+  if (!target) return nullptr;
+  return engine::matchRoute(cfg.routes, target->path);
+}
+
 }  // namespace
 
 asio::awaitable<void> serveConnection(const HttpService* service, Connection& conn) {
   auto st = service->state();
   RecvBuffer buffer(st->config.limits.maxHeaderBytes + kReadChunk);
   codec::RequestParser parser(st->config.limits);
-  parser.storeBody(false);  // static files take no request bodies
+  // The route decides, once the head is in, whether the body is kept (proxied) or dropped
+  // (static files take no request bodies).
+  parser.pauseAfterHead(true);
   std::string out;
   bool first = true;
 
@@ -195,6 +206,7 @@ asio::awaitable<void> serveConnection(const HttpService* service, Connection& co
     auto headStart = Clock::now();
     bool sentContinue = false;
     bool inBody = false;
+    bool bodyFed = false;
 
     // Read until one request is complete or refused.
     for (;;) {
@@ -212,11 +224,17 @@ asio::awaitable<void> serveConnection(const HttpService* service, Connection& co
       }
       if (state == codec::RequestParser::State::body && !inBody) {
         inBody = true;
+        parser.storeBody(routeFor(cfg, parser.request()) != nullptr);
         conn.expiresAfter(cfg.bodyTimeout);
         if (parser.request().expectContinue && !sentContinue) {
           sentContinue = true;
           if (!co_await conn.write("HTTP/1.1 100 Continue\r\n\r\n")) co_return;
         }
+      }
+      // Body bytes that came with the head: feed them before reading more.
+      if (inBody && !buffer.empty() && !bodyFed) {
+        bodyFed = true;
+        continue;
       }
       if (started && !headerDeadline && !inBody) {
         headerDeadline = true;
@@ -244,6 +262,24 @@ asio::awaitable<void> serveConnection(const HttpService* service, Connection& co
     }
 
     const auto& request = parser.request();
+    if (const auto* route = routeFor(cfg, request)) {
+      if (!out.empty() && !co_await flush(conn, out, cfg.sendTimeout)) co_return;
+      bool clientKeepAlive = request.keepAlive && !conn.stopping();
+      auto result =
+          co_await forwardRequest(conn, request, *route, ProxyTimeouts{.send = cfg.sendTimeout},
+                                  clientKeepAlive, std::string(date), cfg.site.server);
+      if (!result.sent) {
+        if (!result.keepAlive) result.error.head.headers.add("Connection", "close");
+        auto sent = co_await sendResponse(conn, result.error, out, cfg.sendTimeout);
+        logAccess(*st, conn, &request, result.status, sent ? *sent : 0);
+        if (!sent || !result.keepAlive) co_return;
+      } else {
+        logAccess(*st, conn, &request, result.status, result.bytes);
+        if (!result.keepAlive) co_return;
+      }
+      first = false;
+      continue;
+    }
     auto response = st->site.handle(request, date);
     bool keepAlive = request.keepAlive && !response.close && !conn.stopping();
     if (!keepAlive) {
