@@ -14,7 +14,9 @@ HttpConfig HttpConfig::load(config::Table root) {
   c.headerTimeout = server.duration("header_timeout", c.headerTimeout);
   c.bodyTimeout = server.duration("body_timeout", c.bodyTimeout);
   c.sendTimeout = server.duration("send_timeout", c.sendTimeout);
-  for (const char* key : {"keepalive_timeout", "header_timeout", "body_timeout", "send_timeout"}) {
+  c.upstreamTimeout = server.duration("upstream_timeout", c.upstreamTimeout);
+  for (const char* key : {"keepalive_timeout", "header_timeout", "body_timeout", "send_timeout",
+                          "upstream_timeout"}) {
     if (server.has(key) && server.duration(key, std::chrono::milliseconds(1)).count() <= 0) {
       server.error(key, std::string("'") + key + "' must be positive");
     }

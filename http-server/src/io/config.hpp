@@ -22,6 +22,7 @@ struct HttpConfig {
   std::chrono::milliseconds headerTimeout{10'000};     // whole head, from its first byte
   std::chrono::milliseconds bodyTimeout{30'000};       // whole request body
   std::chrono::milliseconds sendTimeout{60'000};       // between two successful writes
+  std::chrono::milliseconds upstreamTimeout{60'000};   // proxy: response head, then per read
   std::filesystem::path accessLog;                     // empty: off; "-": stdout
   codec::Limits limits;
   // [tls]

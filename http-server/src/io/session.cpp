@@ -265,9 +265,10 @@ asio::awaitable<void> serveConnection(const HttpService* service, Connection& co
     if (const auto* route = routeFor(cfg, request)) {
       if (!out.empty() && !co_await flush(conn, out, cfg.sendTimeout)) co_return;
       bool clientKeepAlive = request.keepAlive && !conn.stopping();
-      auto result =
-          co_await forwardRequest(conn, request, *route, ProxyTimeouts{.send = cfg.sendTimeout},
-                                  clientKeepAlive, std::string(date), cfg.site.server);
+      auto result = co_await forwardRequest(
+          conn, request, *route,
+          ProxyTimeouts{.response = cfg.upstreamTimeout, .send = cfg.sendTimeout}, clientKeepAlive,
+          std::string(date), cfg.site.server);
       if (!result.sent) {
         if (!result.keepAlive) result.error.head.headers.add("Connection", "close");
         auto sent = co_await sendResponse(conn, result.error, out, cfg.sendTimeout);

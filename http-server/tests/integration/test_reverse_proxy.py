@@ -66,6 +66,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"until the end")
             self.close_connection = True
+        elif self.path == "/app/slow":
+            threading.Event().wait(3)
+            self.reply(b"too late")
         elif self.path == "/app/garbage":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd")
             self.close_connection = True
@@ -98,6 +101,7 @@ def proxy_config(root, upstream_port, dead_port):
 [server]
 listen = ["127.0.0.1:0"]
 threads = 1
+upstream_timeout = "1s"
 [static]
 root = "{root}"
 [[reverse]]
@@ -199,3 +203,11 @@ def test_bad_gateway(proxy, upstream):
         # The client connection survives an upstream failure.
         conn.request("GET", "/static.txt")
         assert conn.getresponse().read() == b"static file"
+
+
+def test_gateway_timeout(proxy, upstream):
+    conn = http.client.HTTPConnection("127.0.0.1", proxy.port("tcp"), timeout=10)
+    conn.request("GET", "/app/slow")
+    r = conn.getresponse()
+    assert r.status == 504
+    assert b"504 Gateway Timeout" in r.read()
