@@ -124,8 +124,7 @@ bool decode(std::string_view enc, Decoded& d) {
   if (!take('$', salt)) return false;
   if (!paramsValid(d.params)) return false;
   if (!b64Decode(salt, d.salt) || !b64Decode(enc, d.hash)) return false;
-  return d.salt.size() >= 8 && d.salt.size() <= 64 && d.hash.size() >= 16 &&
-         d.hash.size() <= 64;
+  return d.salt.size() >= 8 && d.salt.size() <= 64 && d.hash.size() >= 16 && d.hash.size() <= 64;
 }
 
 void scrypt(std::string_view password, const std::vector<std::uint8_t>& salt, const Params& k,
@@ -138,8 +137,8 @@ void scrypt(std::string_view password, const std::vector<std::uint8_t>& salt, co
   }
 }
 
-std::string encode(const Params& k, const std::vector<std::uint8_t>& salt,
-                   const std::uint8_t* hash, std::size_t n) {
+std::string encode(const Params& k, const std::vector<std::uint8_t>& salt, const std::uint8_t* hash,
+                   std::size_t n) {
   return "$scrypt$ln=" + std::to_string(k.logN) + ",r=" + std::to_string(k.r) +
          ",p=" + std::to_string(k.p) + "$" + b64Encode(salt.data(), salt.size()) + "$" +
          b64Encode(hash, n);
@@ -251,7 +250,9 @@ std::vector<std::string> AccountStore::list() {
   return names;
 }
 
-bool AccountStore::exists(std::string_view user) { return storedHash(user).has_value(); }
+bool AccountStore::exists(std::string_view user) {
+  return storedHash(user).has_value();
+}
 
 std::optional<std::string> AccountStore::storedHash(std::string_view user) {
   std::lock_guard lock(mutex_);

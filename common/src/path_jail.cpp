@@ -31,13 +31,20 @@ class JailCategory final : public boost::system::error_category {
   const char* name() const noexcept override { return "path_jail"; }
   std::string message(int ev) const override {
     switch (static_cast<JailError>(ev)) {
-      case JailError::ok: return "ok";
-      case JailError::invalid_path: return "invalid path";
-      case JailError::outside_root: return "path leads outside the root";
-      case JailError::not_found: return "no such file or directory";
-      case JailError::not_a_file: return "not a regular file";
-      case JailError::permission_denied: return "permission denied";
-      case JailError::io_error: return "I/O error";
+      case JailError::ok:
+        return "ok";
+      case JailError::invalid_path:
+        return "invalid path";
+      case JailError::outside_root:
+        return "path leads outside the root";
+      case JailError::not_found:
+        return "no such file or directory";
+      case JailError::not_a_file:
+        return "not a regular file";
+      case JailError::permission_denied:
+        return "permission denied";
+      case JailError::io_error:
+        return "I/O error";
     }
     return "unknown path jail error";
   }
@@ -47,16 +54,22 @@ class JailCategory final : public boost::system::error_category {
 ErrorCode fromErrno(int err) {
   switch (err) {
     case ENOENT:
-    case ENOTDIR: return make_error_code(JailError::not_found);
+    case ENOTDIR:
+      return make_error_code(JailError::not_found);
     case EACCES:
     case EPERM:
-    case EROFS: return make_error_code(JailError::permission_denied);
-    case EXDEV: return make_error_code(JailError::outside_root);
-    case EISDIR: return make_error_code(JailError::not_a_file);
+    case EROFS:
+      return make_error_code(JailError::permission_denied);
+    case EXDEV:
+      return make_error_code(JailError::outside_root);
+    case EISDIR:
+      return make_error_code(JailError::not_a_file);
     case ENAMETOOLONG:
     case ELOOP:
-    case EINVAL: return make_error_code(JailError::invalid_path);
-    default: return make_error_code(JailError::io_error);
+    case EINVAL:
+      return make_error_code(JailError::invalid_path);
+    default:
+      return make_error_code(JailError::io_error);
   }
 }
 
@@ -108,7 +121,7 @@ Result<int> finishOpen(int fd, int flags) {
     ::close(fd);
     return fromErrno(err);
   }
-  bool wantDir = (flags & O_DIRECTORY) != 0;
+  bool wantDir = (flags & O_DIRECTORY) != 0 && (flags & O_TMPFILE) != O_TMPFILE;
   if (wantDir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
     ::close(fd);
     return make_error_code(JailError::not_a_file);
@@ -127,7 +140,9 @@ const boost::system::error_category& jailCategory() {
   return category;
 }
 
-ErrorCode make_error_code(JailError e) { return ErrorCode(static_cast<int>(e), jailCategory()); }
+ErrorCode make_error_code(JailError e) {
+  return ErrorCode(static_cast<int>(e), jailCategory());
+}
 
 PathJail::PathJail(const std::filesystem::path& root) : root_(std::filesystem::canonical(root)) {
   if (!std::filesystem::is_directory(root_))
@@ -144,8 +159,8 @@ PathJail::~PathJail() {
 }
 
 PathJail::PathJail(const PathJail& other)
-    : root_(other.root_), rootFd_(other.rootFd_ >= 0 ? fcntl(other.rootFd_, F_DUPFD_CLOEXEC, 0)
-                                                     : -1) {
+    : root_(other.root_),
+      rootFd_(other.rootFd_ >= 0 ? fcntl(other.rootFd_, F_DUPFD_CLOEXEC, 0) : -1) {
   if (other.rootFd_ >= 0 && rootFd_ < 0)
     throw std::system_error(errno, std::generic_category(), "dup path jail root");
 }

@@ -73,8 +73,8 @@ TEST(PasswordHash, TamperedEncodingFails) {
   EXPECT_FALSE(verifyPassword("secret", badCost));
   // Malformed encodings never verify and never throw.
   for (std::string bad : {std::string(), std::string("$scrypt$"), h.substr(0, h.size() - 10),
-                          std::string("$pbkdf2$ln=8,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAA"),
-                          h + "$", h + "=", std::string("plaintext")}) {
+                          std::string("$pbkdf2$ln=8,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAA"), h + "$",
+                          h + "=", std::string("plaintext")}) {
     EXPECT_FALSE(verifyPassword("secret", bad)) << bad;
   }
 }

@@ -71,7 +71,9 @@ class PathJailTest : public ::testing::Test {
   fs::path base_, root_, canon_;
 };
 
-wk::ErrorCode err(JailError e) { return make_error_code(e); }
+wk::ErrorCode err(JailError e) {
+  return make_error_code(e);
+}
 
 }  // namespace
 
@@ -146,8 +148,7 @@ TEST_F(PathJailTest, RefusesSymlinksOut) {
   // Leaves the root and comes back: still refused, every hop must stay inside.
   EXPECT_EQ(jail.resolve("out_and_back").error(), err(JailError::outside_root));
   EXPECT_EQ(jail.resolve("../outside/secret.txt").error(), err(JailError::outside_root));
-  EXPECT_EQ(jail.resolve("dir/../../outside/secret.txt").error(),
-            err(JailError::outside_root));
+  EXPECT_EQ(jail.resolve("dir/../../outside/secret.txt").error(), err(JailError::outside_root));
 }
 
 TEST_F(PathJailTest, MissingLoopsAndNul) {
@@ -158,8 +159,7 @@ TEST_F(PathJailTest, MissingLoopsAndNul) {
   EXPECT_EQ(jail.resolve("%2e%2e/x").error(), err(JailError::not_found));
   EXPECT_EQ(jail.resolve("..\\outside\\secret.txt").error(), err(JailError::not_found));
   EXPECT_EQ(jail.resolve("loop1").error(), err(JailError::invalid_path));
-  EXPECT_EQ(jail.resolve(std::string_view("file.txt\0", 9)).error(),
-            err(JailError::invalid_path));
+  EXPECT_EQ(jail.resolve(std::string_view("file.txt\0", 9)).error(), err(JailError::invalid_path));
   EXPECT_EQ(jail.resolve(std::string(5000, 'a')).error(), err(JailError::invalid_path));
 }
 
@@ -200,8 +200,7 @@ TEST_F(PathJailTest, OpenReadsInsideOnly) {
   EXPECT_EQ(jail.open("out_and_back", O_RDONLY).error(), err(JailError::outside_root));
   EXPECT_EQ(jail.open("../outside/secret.txt", O_RDONLY).error(), err(JailError::outside_root));
   EXPECT_EQ(jail.open("nope", O_RDONLY).error(), err(JailError::not_found));
-  EXPECT_EQ(jail.open(std::string_view("a\0b", 3), O_RDONLY).error(),
-            err(JailError::invalid_path));
+  EXPECT_EQ(jail.open(std::string_view("a\0b", 3), O_RDONLY).error(), err(JailError::invalid_path));
 }
 
 TEST_F(PathJailTest, OpenRefusesDirectoriesAndFifos) {
@@ -229,8 +228,7 @@ TEST_F(PathJailTest, OpenCreatesInsideOnly) {
   EXPECT_EQ(jail.open("dangling_out", O_WRONLY | O_CREAT, 0644).error(),
             err(JailError::outside_root));
   EXPECT_FALSE(fs::exists(base_ / "outside" / "new.txt"));
-  EXPECT_EQ(jail.open("dir_out/x", O_WRONLY | O_CREAT, 0644).error(),
-            err(JailError::outside_root));
+  EXPECT_EQ(jail.open("dir_out/x", O_WRONLY | O_CREAT, 0644).error(), err(JailError::outside_root));
   EXPECT_EQ(jail.open("nodir/x", O_WRONLY | O_CREAT, 0644).error(), err(JailError::not_found));
   EXPECT_EQ(jail.open("dir/sub/up.bin", O_WRONLY | O_CREAT | O_EXCL, 0600).error().value(),
             static_cast<int>(JailError::io_error));  // EEXIST: an I/O error to the caller
