@@ -38,7 +38,10 @@ Database::Database(const std::filesystem::path& file, Options options) {
     check(db_, sqlite3_busy_timeout(db_, static_cast<int>(options.busyTimeout.count())));
     sqlite3_extended_result_codes(db_, 1);
     exec("PRAGMA foreign_keys = ON");
-    if (options.wal && !options.readOnly) {
+    // ":memory:" and "" (a private temporary file) are for tests and scratch work: they
+    // have no WAL, and no other connection could see one.
+    bool scratch = file.empty() || file == ":memory:";
+    if (options.wal && !options.readOnly && !scratch) {
       // journal_mode returns a row; a statement is needed to read it back.
       Statement mode(db_, "PRAGMA journal_mode = WAL");
       if (mode.step() && mode.text(0) != "wal")

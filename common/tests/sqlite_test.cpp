@@ -241,3 +241,11 @@ TEST_F(SqliteTest, MovedDatabaseAndStatementStayUsable) {
   moved.bind(1, std::int64_t{5}).run();
   EXPECT_EQ(count(b, "t"), 1);
 }
+
+TEST(SqliteMemory, InMemoryDatabaseWorks) {
+  Database db(":memory:");
+  db.migrate({"CREATE TABLE t (x INTEGER)"});
+  db.prepare("INSERT INTO t VALUES (1)").run();
+  EXPECT_EQ(count(db, "t"), 1);
+  EXPECT_EQ(db.userVersion(), 1);
+}
