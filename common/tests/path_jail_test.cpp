@@ -2,9 +2,17 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -246,4 +254,68 @@ TEST_F(PathJailTest, CopiesAndMovesKeepWorking) {
   ::close(*fd);
   b = c;
   EXPECT_EQ(b.root(), canon_);
+}
+
+namespace {
+
+// Makes openat2 fail with ENOSYS in this process, as on a kernel older than 5.6.
+bool hideOpenat2() {
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog prog{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+         ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+
+// Runs in a forked child (death test): exit 0 only if every expectation holds.
+void openWithoutOpenat2(const fs::path& root) {
+  if (!hideOpenat2()) {
+    std::fprintf(stderr, "cannot install seccomp filter\n");
+    std::exit(2);
+  }
+  open_how how{};
+  if (::syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof how) != -1 || errno != ENOSYS) {
+    std::fprintf(stderr, "openat2 still available\n");
+    std::exit(3);
+  }
+  PathJail jail(root);
+  int failures = 0;
+  auto expect = [&failures](bool ok, const char* what) {
+    if (!ok) {
+      std::fprintf(stderr, "failed: %s\n", what);
+      ++failures;
+    }
+  };
+  auto in = jail.open("link_dir/inner.txt", O_RDONLY);
+  expect(in && readFd(*in) == "inner", "open through a symlink inside");
+  auto abs = jail.open("link_abs_in", O_RDONLY);
+  expect(abs && readFd(*abs) == "file", "open an absolute symlink inside");
+  expect(jail.open("link_out", O_RDONLY).error() == err(JailError::outside_root), "link_out");
+  expect(jail.open("dir_out/secret.txt", O_RDONLY).error() == err(JailError::outside_root),
+         "dir_out");
+  expect(jail.open("link_abs_out", O_RDONLY).error() == err(JailError::outside_root),
+         "link_abs_out");
+  expect(
+      jail.open("dangling_out", O_WRONLY | O_CREAT, 0644).error() == err(JailError::outside_root),
+      "create through dangling_out");
+  expect(jail.open("dir", O_RDONLY).error() == err(JailError::not_a_file), "directory");
+  expect(jail.open("fifo", O_RDONLY).error() == err(JailError::not_a_file), "fifo");
+  auto created = jail.open("dir/new.txt", O_WRONLY | O_CREAT | O_EXCL, 0600);
+  expect(created && ::write(*created, "n", 1) == 1, "create inside");
+  std::exit(failures == 0 ? 0 : 1);
+}
+
+}  // namespace
+
+TEST_F(PathJailTest, FallbackWithoutOpenat2StaysInside) {
+  // The kernel here has openat2; a seccomp filter in a child hides it to test the
+  // resolve() + O_NOFOLLOW path taken on older kernels.
+  GTEST_FLAG_SET(death_test_style, "fast");  // fork only: the child sees this tree
+  EXPECT_EXIT(openWithoutOpenat2(root_), ::testing::ExitedWithCode(0), "");
+  EXPECT_TRUE(fs::exists(root_ / "dir" / "new.txt"));
+  EXPECT_FALSE(fs::exists(base_ / "outside" / "new.txt"));
 }
