@@ -57,7 +57,8 @@ name = "x"
 allow = ["10.0.0.0/8"]
 words = ["a", "b"]
 ratio = 0.5
-)", "t.toml");
+)",
+                                  "t.toml");
   auto root = doc.root();
   auto server = root.table("server");
   auto listen = server.endpoints("listen", {});
@@ -79,8 +80,7 @@ ratio = 0.5
 }
 
 TEST(Table, UnknownKeysAreErrorsWithPosition) {
-  auto doc = Document::fromString("[server]\nlisten = []\nlisen = []\n\n[typo]\nx = 1\n",
-                                  "d.toml");
+  auto doc = Document::fromString("[server]\nlisten = []\nlisen = []\n\n[typo]\nx = 1\n", "d.toml");
   auto root = doc.root();
   root.table("server").endpoints("listen", {});
   auto errors = errorsOf(doc);
@@ -98,7 +98,8 @@ n = "7"
 n2 = 900
 flag = "yes"
 eps = ["1.2.3.4:1", 5]
-)", "v.toml");
+)",
+                                  "v.toml");
   auto a = doc.root().table("a");
   EXPECT_EQ(a.size("size", 1), 1u);
   EXPECT_EQ(a.duration("ttl", 2s), 2s);
@@ -122,7 +123,8 @@ name = "a.test"
 [[zone]]
 name = "b.test"
 extra = 1
-)", "z.toml");
+)",
+                                  "z.toml");
   auto zones = doc.root().tables("zone");
   ASSERT_EQ(zones.size(), 2u);
   EXPECT_EQ(zones[0].string("name", ""), "a.test");

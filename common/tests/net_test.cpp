@@ -21,9 +21,9 @@ TEST(Endpoint, ParsesIpv4AndBracketedIpv6) {
 }
 
 TEST(Endpoint, RejectsMalformed) {
-  for (const char* bad : {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "::1:53", "[::1]",
-                          "[::1]53", "[127.0.0.1]:53", "host.example:53", "1.2.3.4:5x",
-                          "1.2.3.4:-1", "[::1]:"}) {
+  for (const char* bad :
+       {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "::1:53", "[::1]", "[::1]53",
+        "[127.0.0.1]:53", "host.example:53", "1.2.3.4:5x", "1.2.3.4:-1", "[::1]:"}) {
     EXPECT_FALSE(Endpoint::parse(bad)) << bad;
   }
 }

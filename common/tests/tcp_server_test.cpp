@@ -60,8 +60,9 @@ struct TcpFixture {
   std::thread thread;
 
   explicit TcpFixture(TcpOptions options, unsigned threads = 2)
-      : rt(threads),
-        server(rt, std::move(options), [this](Connection& c) { return lineSession(&settings, c); }) {
+      : rt(threads), server(rt, std::move(options), [this](Connection& c) {
+          return lineSession(&settings, c);
+        }) {
     settings.starttls = tls::makeServerContext({});
     server.start();
     thread = std::thread([this] { rt.run(); });
@@ -134,6 +135,24 @@ TEST(TcpServer, IdleTimeoutClosesConnection) {
   Client c(f.endpoint());
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(c.line(), "<End of file>");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST(TcpServer, MaxSessionTimeCapsBusyConnections) {
+  auto o = options();
+  o.idleTimeout = 10s;
+  o.maxSessionTime = 400ms;
+  TcpFixture f(o);
+  Client c(f.endpoint());
+  auto start = std::chrono::steady_clock::now();
+  std::string last;
+  for (int i = 0; i < 50 && last.find('<') == std::string::npos; ++i) {
+    c.send("ping\r\n");  // an active client: the idle timeout never fires
+    last = c.line();
+    std::this_thread::sleep_for(50ms);
+  }
+  // Closed by the server: EOF, or a reset when our last ping was still unread.
+  EXPECT_TRUE(last == "<End of file>" || last == "<Connection reset by peer>") << last;
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
 }
 

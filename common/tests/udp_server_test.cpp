@@ -85,7 +85,8 @@ TEST(UdpServer, BindFailureThrowsWithEndpoint) {
   asio::io_context io;
   udp::socket holder(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   auto port = holder.local_endpoint().port();
-  UdpServer server(rt, UdpOptions{.endpoints = {*Endpoint::parse("127.0.0.1:" + std::to_string(port))}},
+  UdpServer server(rt,
+                   UdpOptions{.endpoints = {*Endpoint::parse("127.0.0.1:" + std::to_string(port))}},
                    upperCaser());
   try {
     server.start();
