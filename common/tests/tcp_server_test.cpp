@@ -151,7 +151,8 @@ TEST(TcpServer, MaxSessionTimeCapsBusyConnections) {
     last = c.line();
     std::this_thread::sleep_for(50ms);
   }
-  EXPECT_EQ(last, "<End of file>");
+  // Closed by the server: EOF, or a reset when our last ping was still unread.
+  EXPECT_TRUE(last == "<End of file>" || last == "<Connection reset by peer>") << last;
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
 }
 
