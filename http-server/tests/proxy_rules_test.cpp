@@ -79,3 +79,19 @@ TEST(ProxyRules, ResponseRewrite) {
   EXPECT_EQ(h.get("Via"), "1.0 origin, 1.1 wellknown");
   EXPECT_EQ(h.get("ETag"), "\"e\"");
 }
+
+TEST(ProxyRules, ForwardProxyReplacesHostWithTheTargetAuthority) {
+  codec::RequestParser p;
+  p.feed(
+      "GET http://origin.test:8080/x HTTP/1.1\r\nHost: wrong.test\r\nExpect: 100-continue\r\n"
+      "Proxy-Connection: keep-alive\r\n\r\n");
+  ASSERT_EQ(p.state(), codec::RequestParser::State::complete);
+  auto up = *parseUpstream("http://origin.test:8080");
+  auto text = buildUpstreamRequest(p.request(), "/x", up,
+                                   {.clientAddress = "127.0.0.1", .forwardProxy = true});
+  EXPECT_EQ(text.rfind("GET /x HTTP/1.1\r\n", 0), 0u) << text;
+  EXPECT_NE(text.find("Host: origin.test:8080\r\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("wrong.test"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Expect"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Proxy-Connection"), std::string::npos) << text;
+}

@@ -98,12 +98,18 @@ std::string buildUpstreamRequest(const codec::Request& request, std::string_view
   removeHopByHop(h);
   h.remove("Content-Length");
   const auto originalHost = request.headers.get("Host").value_or("");
-  if (!h.has("Host")) h.add("Host", upstream.authority());
+  h.remove("Expect");  // answered here already; the body goes along at once
+  if (info.forwardProxy) {
+    // RFC 9112 3.2.2: a proxy replaces Host with the absolute-form target's authority.
+    h.set("Host", upstream.authority());
+  } else if (!h.has("Host")) {
+    h.add("Host", upstream.authority());
+  }
   auto xff = request.headers.combined("X-Forwarded-For");
   h.set("X-Forwarded-For",
         xff ? *xff + ", " + std::string(info.clientAddress) : std::string(info.clientAddress));
   h.set("X-Forwarded-Proto", info.tls ? "https" : "http");
-  if (!originalHost.empty()) h.set("X-Forwarded-Host", originalHost);
+  if (!originalHost.empty() && !info.forwardProxy) h.set("X-Forwarded-Host", originalHost);
   auto via = request.headers.combined("Via");
   h.set("Via", via ? *via + ", " + std::string(info.via) : std::string(info.via));
   if (!request.body.empty() || request.hasBody()) {

@@ -43,6 +43,7 @@ struct ForwardInfo {
   std::string_view clientAddress;  // "192.0.2.1" or "2001:db8::1"
   bool tls = false;                // the client spoke HTTPS to us
   std::string_view via = "1.1 wellknown";
+  bool forwardProxy = false;  // absolute-form request: Host becomes the target's authority
 };
 
 // The request line and header section to send upstream (origin-form target with the

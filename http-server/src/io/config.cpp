@@ -54,6 +54,9 @@ HttpConfig HttpConfig::load(config::Table root) {
   c.site.maxRanges = static_cast<std::size_t>(
       st.integer("max_ranges", static_cast<std::int64_t>(c.site.maxRanges), 1, 1000));
   c.fileCacheValid = st.duration("file_cache_valid", c.fileCacheValid);
+  auto proxy = root.table("proxy");
+  c.proxyListen = proxy.endpoints("listen", c.proxyListen);
+  c.proxyAllow = proxy.cidrs("allow", c.proxyAllow);
   for (auto& route : root.tables("reverse")) {
     engine::ReverseRoute r;
     r.path = route.string("path", "");

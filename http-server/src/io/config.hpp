@@ -34,6 +34,9 @@ struct HttpConfig {
   engine::StaticConfig site;
   std::chrono::milliseconds fileCacheValid{1000};  // open-file cache; 0: open per request
 
+  // [proxy]: the forward proxy (absolute-form requests; CONNECT is not supported yet)
+  std::vector<Endpoint> proxyListen;
+  CidrList proxyAllow{{*Cidr::parse("127.0.0.0/8"), *Cidr::parse("::1/128")}};
   // [[reverse]]: reverse-proxy routes on the main listeners
   std::vector<engine::ReverseRoute> routes;
 

@@ -42,11 +42,13 @@ ProxyResult failure(int status, const std::string& date, const std::string& serv
 asio::awaitable<ProxyResult> forwardRequest(Connection& client, const codec::Request& request,
                                             const engine::ReverseRoute& route,
                                             ProxyTimeouts timeouts, bool clientKeepAlive,
-                                            std::string date, std::string server) {
+                                            bool forwardProxy, std::string date,
+                                            std::string server) {
   const auto& upstream = route.upstream;
   auto clientAddress = unmapped(client.remote().address()).to_string();
-  auto text = engine::buildUpstreamRequest(request, originForm(request.target), upstream,
-                                           {.clientAddress = clientAddress, .tls = client.isTls()});
+  auto text = engine::buildUpstreamRequest(
+      request, originForm(request.target), upstream,
+      {.clientAddress = clientAddress, .tls = client.isTls(), .forwardProxy = forwardProxy});
   text += request.body;
 
   codec::Limits limits;

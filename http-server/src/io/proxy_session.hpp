@@ -31,6 +31,7 @@ boost::asio::awaitable<ProxyResult> forwardRequest(Connection& client,
                                                    const codec::Request& request,
                                                    const engine::ReverseRoute& route,
                                                    ProxyTimeouts timeouts, bool clientKeepAlive,
-                                                   std::string date, std::string server);
+                                                   bool forwardProxy, std::string date,
+                                                   std::string server);
 
 }  // namespace wk::http::io

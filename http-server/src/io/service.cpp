@@ -30,7 +30,7 @@ HttpService::HttpService(Runtime& runtime, HttpConfig config)
 void HttpService::start() {
   auto st = state();
   const auto& c = st->config;
-  auto handler = [this](Connection& conn) { return serveConnection(this, conn); };
+  auto handler = [this](Connection& conn) { return serveConnection(this, conn, false); };
   if (!c.listen.empty()) {
     plain_ = std::make_unique<TcpServer>(runtime_,
                                          TcpOptions{.endpoints = c.listen,
@@ -54,13 +54,24 @@ void HttpService::start() {
                                        handler);
     tls_->start();
   }
+  if (!c.proxyListen.empty()) {
+    auto proxyHandler = [this](Connection& conn) { return serveConnection(this, conn, true); };
+    proxy_ = std::make_unique<TcpServer>(runtime_,
+                                         TcpOptions{.endpoints = c.proxyListen,
+                                                    .proto = "proxy",
+                                                    .maxConnections = c.maxConnections,
+                                                    .busyMessage = kBusy,
+                                                    .idleTimeout = c.headerTimeout},
+                                         proxyHandler);
+    proxy_->start();
+  }
 }
 
 void HttpService::reload(config::Table root) {
   auto fresh = HttpConfig::load(root);
   const auto& old = state()->config;
-  if (fresh.listen != old.listen || fresh.tlsListen != old.tlsListen || fresh.cert != old.cert ||
-      fresh.key != old.key) {
+  if (fresh.listen != old.listen || fresh.tlsListen != old.tlsListen ||
+      fresh.proxyListen != old.proxyListen || fresh.cert != old.cert || fresh.key != old.key) {
     spdlog::warn("listen addresses and TLS certificates change only on restart");
   }
   state_.store(makeState(std::move(fresh)));

@@ -36,9 +36,12 @@ class HttpService final : public Service {
   std::atomic<std::shared_ptr<const State>> state_;
   std::unique_ptr<TcpServer> plain_;
   std::unique_ptr<TcpServer> tls_;
+  std::unique_ptr<TcpServer> proxy_;
 };
 
 // One client connection: requests in order (pipelined ones included) until close.
-boost::asio::awaitable<void> serveConnection(const HttpService* service, Connection& conn);
+// forwardProxy: the [proxy] listener (absolute-form requests to any origin, ACL checked).
+boost::asio::awaitable<void> serveConnection(const HttpService* service, Connection& conn,
+                                             bool forwardProxy);
 
 }  // namespace wk::http::io

@@ -174,6 +174,13 @@ void logAccess(const State& st, const Connection& conn, const codec::Request* re
   st.accessLog->write(e);
 }
 
+// The origin of an absolute-form http:// target (forward proxy), or nullopt.
+std::optional<engine::Upstream> absoluteTarget(std::string_view target) {
+  if (target.size() < 8 || !codec::iequals(target.substr(0, 7), "http://")) return std::nullopt;
+  auto end = target.find_first_of("/?", 7);
+  return engine::parseUpstream(target.substr(0, end));
+}
+
 // The reverse-proxy route for a request, if any.
 const engine::ReverseRoute* routeFor(const HttpConfig& cfg, const codec::Request& request) {
   if (cfg.routes.empty()) return nullptr;
@@ -184,8 +191,12 @@ const engine::ReverseRoute* routeFor(const HttpConfig& cfg, const codec::Request
 
 }  // namespace
 
-asio::awaitable<void> serveConnection(const HttpService* service, Connection& conn) {
+asio::awaitable<void> serveConnection(const HttpService* service, Connection& conn,
+                                      bool forwardProxy) {
   auto st = service->state();
+  // Clients outside [proxy] allow get 403 for their first request (read first, so the
+  // close does not turn into a reset that loses the answer).
+  const bool allowed = !forwardProxy || st->config.proxyAllow.contains(conn.remote().address());
   RecvBuffer buffer(st->config.limits.maxHeaderBytes + kReadChunk);
   codec::RequestParser parser(st->config.limits);
   // The route decides, once the head is in, whether the body is kept (proxied) or dropped
@@ -224,7 +235,7 @@ asio::awaitable<void> serveConnection(const HttpService* service, Connection& co
       }
       if (state == codec::RequestParser::State::body && !inBody) {
         inBody = true;
-        parser.storeBody(routeFor(cfg, parser.request()) != nullptr);
+        parser.storeBody(forwardProxy || routeFor(cfg, parser.request()) != nullptr);
         conn.expiresAfter(cfg.bodyTimeout);
         if (parser.request().expectContinue && !sentContinue) {
           sentContinue = true;
@@ -262,13 +273,34 @@ asio::awaitable<void> serveConnection(const HttpService* service, Connection& co
     }
 
     const auto& request = parser.request();
-    if (const auto* route = routeFor(cfg, request)) {
+    std::optional<engine::ReverseRoute> forwardRoute;
+    if (forwardProxy) {
+      // Only absolute-form http:// targets; CONNECT tunnels are not supported yet.
+      int refuse = 0;
+      if (!allowed) {
+        refuse = 403;
+      } else if (request.method == "CONNECT") {
+        refuse = 501;
+      } else if (auto upstream = absoluteTarget(request.target)) {
+        forwardRoute = engine::ReverseRoute{"", *upstream};
+      } else {
+        refuse = 400;
+      }
+      if (refuse) {
+        auto r = engine::errorResponse(refuse, date, cfg.site.server);
+        r.head.headers.add("Connection", "close");
+        auto sent = co_await sendResponse(conn, r, out, cfg.sendTimeout);
+        logAccess(*st, conn, &request, refuse, sent ? *sent : 0);
+        co_return;
+      }
+    }
+    if (const auto* route = forwardRoute ? &*forwardRoute : routeFor(cfg, request)) {
       if (!out.empty() && !co_await flush(conn, out, cfg.sendTimeout)) co_return;
       bool clientKeepAlive = request.keepAlive && !conn.stopping();
       auto result = co_await forwardRequest(
           conn, request, *route,
           ProxyTimeouts{.response = cfg.upstreamTimeout, .send = cfg.sendTimeout}, clientKeepAlive,
-          std::string(date), cfg.site.server);
+          forwardProxy, std::string(date), cfg.site.server);
       if (!result.sent) {
         if (!result.keepAlive) result.error.head.headers.add("Connection", "close");
         auto sent = co_await sendResponse(conn, result.error, out, cfg.sendTimeout);

@@ -502,8 +502,8 @@ def test_cli_contract(tmp_path):
     # The built-in config is valid (it serves the working directory).
     out = subprocess.run([exe, "--check-config"], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    bad = tmp_path / "proxy.toml"
-    bad.write_text('[proxy]\nlisten = ["127.0.0.1:3128"]\n')
+    bad = tmp_path / "cache.toml"  # the cache is not built yet: its keys are refused
+    bad.write_text('[cache]\nmemory = "256MiB"\n')
     out = subprocess.run([exe, "--check-config", "--config", str(bad)], capture_output=True,
                          text=True)
     assert out.returncode == 1

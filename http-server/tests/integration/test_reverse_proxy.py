@@ -211,3 +211,69 @@ def test_gateway_timeout(proxy, upstream):
     r = conn.getresponse()
     assert r.status == 504
     assert b"504 Gateway Timeout" in r.read()
+
+
+def forward_config(root, allow):
+    return f"""
+[server]
+listen = ["127.0.0.1:0"]
+threads = 1
+[static]
+root = "{root}"
+[proxy]
+listen = ["127.0.0.1:0"]
+allow = {allow}
+"""
+
+
+def test_forward_proxy(tmp_path, upstream):
+    root = tmp_path / "www"
+    root.mkdir()
+    up = upstream.server_address[1]
+    with Daemon("http-server", forward_config(root, '["127.0.0.0/8"]'), tmp_path,
+                expect_listen=2) as d:
+        proxy = f"http://127.0.0.1:{d.port('proxy')}"
+        info = json.loads(curl("-x", proxy, f"http://127.0.0.1:{up}/app/echo?q=1"))
+        assert info["path"] == "/app/echo?q=1"
+        assert info["headers"]["host"] == f"127.0.0.1:{up}"
+        assert info["headers"]["via"] == "1.1 wellknown"
+        assert info["headers"]["x-forwarded-for"] == "127.0.0.1"
+        assert "proxy-connection" not in info["headers"]
+        # Keep-alive to the proxy, several origins' requests on one client connection.
+        conn = http.client.HTTPConnection("127.0.0.1", d.port("proxy"), timeout=5)
+        for _ in range(3):
+            conn.request("GET", f"http://127.0.0.1:{up}/app/echo", headers={"Host": "ignored"})
+            r = conn.getresponse()
+            assert json.loads(r.read())["headers"]["host"] == f"127.0.0.1:{up}"
+        # Origin-form is not a proxy request; CONNECT is not supported yet.
+        for request, status in [(b"GET /app/echo HTTP/1.1\r\nHost: x\r\n\r\n", b"400"),
+                                (b"CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: x\r\n\r\n",
+                                 b"501")]:
+            with socket.create_connection(("127.0.0.1", d.port("proxy")), timeout=5) as s:
+                s.sendall(request)
+                assert s.recv(100).startswith(b"HTTP/1.1 " + status)
+        # The main listener still serves files, not proxy requests to other hosts.
+        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                              "-x", f"http://127.0.0.1:{d.port('tcp')}",
+                              f"http://127.0.0.1:{up}/app/echo"], capture_output=True)
+        assert out.stdout == b"404"
+    assert len(upstream.requests) == 4
+
+
+def test_forward_proxy_refuses_clients_outside_allow(tmp_path, upstream):
+    root = tmp_path / "www"
+    root.mkdir()
+    with Daemon("http-server", forward_config(root, '["10.0.0.0/8"]'), tmp_path,
+                expect_listen=2) as d:
+        with socket.create_connection(("127.0.0.1", d.port("proxy")), timeout=5) as s:
+            s.sendall(b"GET http://127.0.0.1:%d/app/echo HTTP/1.1\r\nHost: x\r\n\r\n"
+                      % upstream.server_address[1])
+            data = b""
+            while True:
+                b = s.recv(4096)
+                if not b:
+                    break
+                data += b
+        assert data.startswith(b"HTTP/1.1 403 ")
+        assert b"403 Forbidden" in data
+    assert upstream.requests == []
