@@ -293,3 +293,14 @@ TEST(CachedFileStore, ReusesOpensAndMissesUntilTheyExpire) {
   cached->open("a.txt");
   EXPECT_EQ(inner->opens, 9);
 }
+
+TEST_F(StaticSiteTest, FutureModificationTimeIsClampedToDate) {
+  store->add("future.txt", "x", 2'000'000'000);  // 2033
+  codec::RequestParser parser;
+  parser.feed("GET /future.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+  StaticSite site(config, store);
+  auto r = site.handle(parser.request(), kDate, 1'700'000'000);
+  EXPECT_EQ(header(r, "Last-Modified"), kDate);
+  r = site.handle(parser.request(), kDate, 2'100'000'000);
+  EXPECT_EQ(header(r, "Last-Modified"), "Wed, 18 May 2033 03:33:20 GMT");
+}

@@ -201,7 +201,8 @@ Response errorResponse(int status, std::string_view date, std::string_view serve
 StaticSite::StaticSite(StaticConfig config, std::shared_ptr<FileStore> store)
     : config_(std::move(config)), store_(std::move(store)) {}
 
-Response StaticSite::handle(const codec::Request& request, std::string_view date) const {
+Response StaticSite::handle(const codec::Request& request, std::string_view date,
+                            std::time_t now) const {
   const auto& method = request.method;
   const bool head = method == "HEAD";
   Response r;
@@ -223,7 +224,7 @@ Response StaticSite::handle(const codec::Request& request, std::string_view date
     switch (opened.status) {
       case FsStatus::ok:
         r = target->trailingSlash ? errorResponse(404, date, config_.server)
-                                  : serveFile(request, date, target->rel, std::move(opened));
+                                  : serveFile(request, date, target->rel, std::move(opened), now);
         break;
       case FsStatus::is_directory: {
         if (!target->trailingSlash) {
@@ -237,7 +238,7 @@ Response StaticSite::handle(const codec::Request& request, std::string_view date
         for (const auto& index : config_.index) {
           auto rel = target->rel.empty() ? index : target->rel + "/" + index;
           if (auto file = store_->open(rel); file.status == FsStatus::ok) {
-            r = serveFile(request, date, rel, std::move(file));
+            r = serveFile(request, date, rel, std::move(file), now);
             found = true;
             break;
           }
@@ -268,7 +269,7 @@ Response StaticSite::handle(const codec::Request& request, std::string_view date
 }
 
 Response StaticSite::serveFile(const codec::Request& request, std::string_view date,
-                               const std::string& rel, OpenResult identity) const {
+                               const std::string& rel, OpenResult identity, std::time_t now) const {
   const auto& h = request.headers;
   // A precompressed sibling (.br, .gz) for clients that accept it. Vary whenever one exists,
   // so caches keep the variants apart even when this client got the identity.
@@ -296,7 +297,8 @@ Response StaticSite::serveFile(const codec::Request& request, std::string_view d
   const auto& info = chosen.file->info();
   const auto etagText = makeEtag(info, chosenVariant ? chosenVariant->suffix : "");
   const codec::EntityTag etag{false, etagText.substr(1, etagText.size() - 2)};
-  const auto& lastModified = chosen.file->lastModified();
+  const std::string_view lastModified =
+      now != 0 && info.mtime > now ? date : std::string_view(chosen.file->lastModified());
 
   Response r;
   auto& out = r.head.headers;

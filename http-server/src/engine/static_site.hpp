@@ -37,13 +37,15 @@ class StaticSite {
  public:
   StaticSite(StaticConfig config, std::shared_ptr<FileStore> store);
 
-  Response handle(const codec::Request& request, std::string_view date) const;
+  // now: the time date shows (0: unknown), so a file dated in the future is sent with
+  // Last-Modified = Date (RFC 9110 8.8.2.1).
+  Response handle(const codec::Request& request, std::string_view date, std::time_t now = 0) const;
 
   const StaticConfig& config() const { return config_; }
 
  private:
   Response serveFile(const codec::Request& request, std::string_view date, const std::string& rel,
-                     OpenResult identity) const;
+                     OpenResult identity, std::time_t now) const;
   Response listing(const codec::Request& request, std::string_view date,
                    const TargetPath& target) const;
 

@@ -313,7 +313,7 @@ asio::awaitable<void> serveConnection(const HttpService* service, Connection& co
       first = false;
       continue;
     }
-    auto response = st->site.handle(request, date);
+    auto response = st->site.handle(request, date, std::time(nullptr));
     bool keepAlive = request.keepAlive && !response.close && !conn.stopping();
     if (!keepAlive) {
       response.head.headers.add("Connection", "close");
