@@ -23,7 +23,8 @@ struct FuzzFile : engine::ReadableFile {
   std::ptrdiff_t read(std::uint64_t offset, std::span<std::uint8_t> out) override {
     if (offset >= 3000) return 0;
     auto n = std::min<std::uint64_t>(out.size(), 3000 - offset);
-    for (std::uint64_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>((offset + i) % 13 == 0 ? '\n' : 'a');
+    for (std::uint64_t i = 0; i < n; ++i)
+      out[i] = static_cast<std::uint8_t>((offset + i) % 13 == 0 ? '\n' : 'a');
     return static_cast<std::ptrdiff_t>(n);
   }
 };

@@ -10,7 +10,9 @@ namespace {
 using test::bytesOf;
 
 using namespace std::string_literals;
-std::vector<std::uint8_t> raw(std::string_view s) { return bytesOf(s); }
+std::vector<std::uint8_t> raw(std::string_view s) {
+  return bytesOf(s);
+}
 
 TEST(Codec, ParsesReadRequestWithOptions) {
   auto bytes = raw("\0\1boot/pxelinux.0\0OcTeT\0blksize\0001468\0tsize\0000\0"s);
@@ -47,7 +49,9 @@ TEST(Codec, RejectsTruncatedRequests) {
   EXPECT_FALSE(parse(raw("\0\1file"s)));
   EXPECT_FALSE(parse(raw("\0\1file\0octet"s)));
   EXPECT_FALSE(parse(raw("\0\1file\0octet\0blksize\0"s)));  // no value
-  EXPECT_FALSE(parse(raw("\0\1file\0octet\0blksize\0" "512"s)));
+  EXPECT_FALSE(
+      parse(raw("\0\1file\0octet\0blksize\0"
+                "512"s)));
   EXPECT_FALSE(parse(raw("\0"s)));
   EXPECT_FALSE(parse({}));
   EXPECT_FALSE(parse(raw("\0\7abc"s)));  // unknown opcode
@@ -157,8 +161,8 @@ TEST(Netascii, DecodesAcrossChunkBoundaries) {
   using namespace std::string_literals;
   EXPECT_EQ(decodeChunks({"a\r\nb\r\0c"s}), "a\nb\rc");
   EXPECT_EQ(decodeChunks({"a\r", "\nb\r", "\0c"s}), "a\nb\rc");
-  EXPECT_EQ(decodeChunks({"x\r"}), "x\r");       // lone CR at the very end kept
-  EXPECT_EQ(decodeChunks({"x\ry"}), "x\ry");     // lenient with a CR before other bytes
+  EXPECT_EQ(decodeChunks({"x\r"}), "x\r");    // lone CR at the very end kept
+  EXPECT_EQ(decodeChunks({"x\ry"}), "x\ry");  // lenient with a CR before other bytes
   EXPECT_EQ(decodeChunks({"\r\r\n"}), "\r\n");
 }
 

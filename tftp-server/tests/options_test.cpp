@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "engine/options.hpp"
+
+#include <gtest/gtest.h>
 
 namespace wk::tftp::engine {
 namespace {
@@ -28,9 +28,9 @@ TEST(Options, NoOptionsMeansNoOack) {
 }
 
 TEST(Options, AcceptsAllFourInClientOrderAndSpelling) {
-  auto n = negotiate(rrq({{"TSIZE", "0"}, {"blksize", "1468"}, {"timeout", "3"},
-                          {"windowsize", "16"}}),
-                     {}, 123456);
+  auto n =
+      negotiate(rrq({{"TSIZE", "0"}, {"blksize", "1468"}, {"timeout", "3"}, {"windowsize", "16"}}),
+                {}, 123456);
   ASSERT_EQ(n.accepted.size(), 4u);
   EXPECT_EQ(n.accepted[0].first, "TSIZE");
   EXPECT_EQ(n.accepted[0].second, "123456");
@@ -64,11 +64,14 @@ TEST(Options, TimeoutRangeAndUnknownOptionsIgnored) {
 
 TEST(Options, TsizeDeclinedWhenSizeUnknownAndEchoedOnWrite) {
   EXPECT_TRUE(negotiate(rrq({{"tsize", "0"}}), {}, std::nullopt).accepted.empty());
+  EXPECT_EQ(accepted(negotiate(rrq({{"tsize", "enable"}}), {}, 77), "tsize"), "77");
   auto w = rrq({{"tsize", "4096"}});
   w.op = codec::Opcode::wrq;
   auto n = negotiate(w, {}, std::nullopt);
   EXPECT_EQ(accepted(n, "tsize"), "4096");
   EXPECT_EQ(n.tsize, 4096u);
+  w.options = {{"tsize", "lots"}};
+  EXPECT_TRUE(negotiate(w, {}, std::nullopt).accepted.empty());
 }
 
 TEST(Options, WindowBoundedByBytesAndCount) {

@@ -11,11 +11,15 @@
 
 namespace wk::tftp::test {
 
-inline std::vector<std::uint8_t> bytesOf(std::string_view s) { return {s.begin(), s.end()}; }
+inline std::vector<std::uint8_t> bytesOf(std::string_view s) {
+  return {s.begin(), s.end()};
+}
 
 struct RecordingTransport : engine::Transport {
   std::vector<std::vector<std::uint8_t>> sent;
-  void send(std::span<const std::uint8_t> packet) override { sent.emplace_back(packet.begin(), packet.end()); }
+  void send(std::span<const std::uint8_t> packet) override {
+    sent.emplace_back(packet.begin(), packet.end());
+  }
   std::vector<std::vector<std::uint8_t>> take() { return std::exchange(sent, {}); }
 };
 

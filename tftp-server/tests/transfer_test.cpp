@@ -1,6 +1,7 @@
+#include "engine/transfer.hpp"
+
 #include <gtest/gtest.h>
 
-#include "engine/transfer.hpp"
 #include "test_support.hpp"
 
 namespace wk::tftp::engine {
@@ -276,7 +277,8 @@ TEST_F(Fixture, BlockNumbersRollOverToZero) {
 TEST_F(Fixture, NetasciiReadConvertsAcrossBlocks) {
   std::string text = "line one\nline two\r\nbare\rcr\n";
   store.files["t.txt"] = bytesOf(text);
-  request(Opcode::rrq, "t.txt", "netascii", {{"blksize", "8"}, {"windowsize", "2"}, {"tsize", "0"}});
+  request(Opcode::rrq, "t.txt", "netascii",
+          {{"blksize", "8"}, {"windowsize", "2"}, {"tsize", "0"}});
   auto oack = std::get<codec::Oack>(*codec::parse(wire.take().at(0)));
   EXPECT_EQ(oack.options.size(), 2u);  // tsize is unknown before conversion: declined
   feed(ack(0));
@@ -348,7 +350,8 @@ TEST_F(Fixture, WritesLockStepAndCommitsOnShortBlock) {
 
 TEST_F(Fixture, WriteWithOptionsAndWindow) {
   auto content = pattern(100 * 9);  // exact multiple: ends with an empty block
-  request(Opcode::wrq, "w.bin", "octet", {{"blksize", "100"}, {"windowsize", "4"}, {"tsize", "900"}});
+  request(Opcode::wrq, "w.bin", "octet",
+          {{"blksize", "100"}, {"windowsize", "4"}, {"tsize", "900"}});
   auto oack = std::get<codec::Oack>(*codec::parse(wire.take().at(0)));
   EXPECT_EQ(oack.options.size(), 3u);
   for (std::uint16_t b = 1; b <= 9; ++b) {

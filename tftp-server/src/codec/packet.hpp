@@ -31,10 +31,10 @@ enum class ErrorCode : std::uint16_t {
   badOptions = 8,
 };
 
-inline constexpr std::size_t kHeaderSize = 4;      // opcode + block number
+inline constexpr std::size_t kHeaderSize = 4;  // opcode + block number
 inline constexpr std::size_t kDefaultBlksize = 512;
-inline constexpr std::size_t kMinBlksize = 8;       // RFC 2348
-inline constexpr std::size_t kMaxBlksize = 65464;   // RFC 2348
+inline constexpr std::size_t kMinBlksize = 8;      // RFC 2348
+inline constexpr std::size_t kMaxBlksize = 65464;  // RFC 2348
 // A request carrying more options than this is hostile, not a real client.
 inline constexpr std::size_t kMaxOptions = 32;
 

@@ -21,8 +21,8 @@ class FdFile : public ReadableFile {
   std::ptrdiff_t read(std::uint64_t offset, std::span<std::uint8_t> out) override {
     std::size_t done = 0;
     while (done < out.size()) {
-      auto n = ::pread(fd_, out.data() + done, out.size() - done,
-                       static_cast<off_t>(offset + done));
+      auto n =
+          ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return -1;
       if (n == 0) break;
@@ -107,7 +107,8 @@ Opened<ReadableFile> JailStore::openRead(std::string_view path) {
 }
 
 Opened<Upload> JailStore::openWrite(std::string_view path) {
-  if (!allowWrite_ && !allowCreate_) return Refusal{ErrorCode::accessViolation, "Writes are disabled"};
+  if (!allowWrite_ && !allowCreate_)
+    return Refusal{ErrorCode::accessViolation, "Writes are disabled"};
   auto clean = PathJail::normalize(path);
   if (!clean) return refusalFor(clean.error());
   std::string rel = *clean;
@@ -118,9 +119,9 @@ Opened<Upload> JailStore::openWrite(std::string_view path) {
     return Refusal{ErrorCode::accessViolation, "Access violation"};
   // The directory is opened beneath the root (symlinks checked); everything after is
   // relative to that descriptor, so a directory swapped in later cannot redirect us.
-  Result<int> dirFd = dir.empty()
-                         ? Result<int>(::open(jail_.root().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))
-                         : jail_.open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  Result<int> dirFd =
+      dir.empty() ? Result<int>(::open(jail_.root().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+                  : jail_.open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (!dirFd) return refusalFor(dirFd.error());
   if (*dirFd < 0) return Refusal{ErrorCode::accessViolation, "Access violation"};
   struct stat st {};
@@ -144,8 +145,8 @@ Opened<Upload> JailStore::openWrite(std::string_view path) {
   }
   for (int attempt = 0; attempt < 8; ++attempt) {
     std::string temp = "." + name + ".tftp-" + randomSuffix();
-    int fd = ::openat(*dirFd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                      0644);
+    int fd =
+        ::openat(*dirFd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd >= 0) return std::make_unique<TempUpload>(*dirFd, name, temp, fd);
     if (errno != EEXIST) break;
   }

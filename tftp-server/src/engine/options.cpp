@@ -36,11 +36,13 @@ Negotiated negotiate(const codec::Request& request, const NegotiationLimits& lim
       n.accepted.emplace_back(std::move(name), std::to_string(*value));
     } else if (equalsNoCase(o.name, "tsize") && !seenTsize) {
       seenTsize = true;
-      if (!value) continue;
       if (request.op == codec::Opcode::rrq) {
+        // RFC 2349 has the client send 0 here; the value carries no meaning on a read, so
+        // any value is accepted (atftp's "--option 'tsize enable'" sends "enable").
         if (!fileSize) continue;  // unknown in advance: decline rather than guess
         n.accepted.emplace_back(std::move(name), std::to_string(*fileSize));
       } else {
+        if (!value) continue;
         n.tsize = *value;
         n.accepted.emplace_back(std::move(name), std::to_string(*value));
       }
@@ -53,8 +55,8 @@ Negotiated negotiate(const codec::Request& request, const NegotiationLimits& lim
   }
   // Cap the window by bytes now that the block size is settled.
   std::size_t byBytes = std::max<std::size_t>(1, kMaxWindowBytes / n.blksize);
-  n.windowsize = static_cast<std::uint16_t>(
-      std::min<std::size_t>({n.windowsize, byBytes, kMaxWindowsize}));
+  n.windowsize =
+      static_cast<std::uint16_t>(std::min<std::size_t>({n.windowsize, byBytes, kMaxWindowsize}));
   for (auto& [name, value] : n.accepted)
     if (codec::equalsNoCase(name, "windowsize")) value = std::to_string(n.windowsize);
   return n;

@@ -16,7 +16,7 @@ namespace wk::tftp::engine {
 
 // A window never holds more than this many bytes, whatever the client asks: it bounds
 // what one session may make us buffer and what one burst puts on the wire.
-inline constexpr std::size_t kMaxWindowBytes = 1 << 20;
+inline constexpr std::size_t kMaxWindowBytes = 256 << 10;
 inline constexpr std::uint16_t kMaxWindowsize = 64;
 
 struct Negotiated {

@@ -30,8 +30,7 @@ ReadTransfer::ReadTransfer(Negotiated negotiated, unsigned retries,
     : Transfer(std::move(negotiated), retries),
       file_(std::move(file)),
       netascii_(mode == codec::Mode::netascii) {
-  window_.resize(std::size_t{negotiated_.windowsize} *
-                 (codec::kHeaderSize + negotiated_.blksize));
+  window_.resize(std::size_t{negotiated_.windowsize} * (codec::kHeaderSize + negotiated_.blksize));
 }
 
 void ReadTransfer::start(TimePoint now) {
@@ -68,8 +67,8 @@ std::ptrdiff_t ReadTransfer::fillBlock(std::uint64_t index, std::span<std::uint8
       fileOffset_ += static_cast<std::uint64_t>(n);
       if (n == 0) eof_ = true;
     }
-    auto step = encoder_.encode(std::span(readBuf_).subspan(readPos_),
-                                std::span(block).subspan(produced));
+    auto step =
+        encoder_.encode(std::span(readBuf_).subspan(readPos_), std::span(block).subspan(produced));
     readPos_ += step.consumed;
     produced += step.produced;
     if (eof_ && readPos_ == readBuf_.size() && !encoder_.hasPending()) break;

@@ -49,6 +49,15 @@ class Transfer {
   // Call when now >= deadline().
   virtual void onTimer(TimePoint now) = 0;
 
+  // Ends the transfer as timed out without another retransmission (a stopping server
+  // does not wait out every retry of a client that has gone).
+  void giveUp() {
+    if (outcome_ == Outcome::running) outcome_ = Outcome::timedOut;
+  }
+
+  // True once the transfer's work is done and it only waits for a lost final ACK.
+  virtual bool lingering() const { return false; }
+
   TimePoint deadline() const { return deadline_; }
   bool finished() const { return outcome_ != Outcome::running; }
   Outcome outcome() const { return outcome_; }
@@ -76,8 +85,8 @@ class Transfer {
 // RRQ: sends windows of DATA, advances on ACKs, retransmits the window on timeout.
 class ReadTransfer : public Transfer {
  public:
-  ReadTransfer(Negotiated negotiated, unsigned retries,
-               std::unique_ptr<ReadableFile> file, codec::Mode mode);
+  ReadTransfer(Negotiated negotiated, unsigned retries, std::unique_ptr<ReadableFile> file,
+               codec::Mode mode);
   void start(TimePoint now) override;
   void onPacket(std::span<const std::uint8_t> datagram, TimePoint now) override;
   void onTimer(TimePoint now) override;
@@ -90,9 +99,9 @@ class ReadTransfer : public Transfer {
   std::unique_ptr<ReadableFile> file_;
   bool netascii_;
   bool awaitingOackAck_ = false;
-  std::uint64_t acked_ = 0;   // highest block the peer acknowledged
-  std::uint64_t sentTo_ = 0;  // highest block sent
-  std::uint64_t last_ = 0;    // the final (short) block, once known
+  std::uint64_t acked_ = 0;           // highest block the peer acknowledged
+  std::uint64_t sentTo_ = 0;          // highest block sent
+  std::uint64_t last_ = 0;            // the final (short) block, once known
   std::vector<std::uint8_t> window_;  // windowsize slots of 4 + blksize bytes
 
   // Netascii: the encoded stream cannot be addressed by offset, so blocks not yet
@@ -110,11 +119,12 @@ class ReadTransfer : public Transfer {
 // then dallies one timeout to re-acknowledge a repeated final block.
 class WriteTransfer : public Transfer {
  public:
-  WriteTransfer(Negotiated negotiated, unsigned retries,
-                std::unique_ptr<Upload> upload, codec::Mode mode);
+  WriteTransfer(Negotiated negotiated, unsigned retries, std::unique_ptr<Upload> upload,
+                codec::Mode mode);
   void start(TimePoint now) override;
   void onPacket(std::span<const std::uint8_t> datagram, TimePoint now) override;
   void onTimer(TimePoint now) override;
+  bool lingering() const override { return dallying_ && !finished(); }
 
  private:
   void sendAck(std::uint64_t block, TimePoint now);
