@@ -68,8 +68,8 @@ class Table {
 
   std::string string(std::string_view key, const std::string& fallback);
   bool boolean(std::string_view key, bool fallback);
-  std::int64_t integer(std::string_view key, std::int64_t fallback,
-                       std::int64_t min = INT64_MIN, std::int64_t max = INT64_MAX);
+  std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t min = INT64_MIN,
+                       std::int64_t max = INT64_MAX);
   double number(std::string_view key, double fallback);
   std::uint64_t size(std::string_view key, std::uint64_t fallback);  // bytes
   std::chrono::milliseconds duration(std::string_view key, std::chrono::milliseconds fallback);

@@ -17,10 +17,10 @@ namespace wk {
 
 enum class JailError {
   ok = 0,
-  invalid_path = 1,     // NUL byte, or otherwise unusable
-  outside_root = 2,     // ".." above the root, or a symlink leading out
+  invalid_path = 1,  // NUL byte, or otherwise unusable
+  outside_root = 2,  // ".." above the root, or a symlink leading out
   not_found = 3,
-  not_a_file = 4,       // a directory where a file is needed, or vice versa
+  not_a_file = 4,  // a directory where a file is needed, or vice versa
   permission_denied = 5,
   io_error = 6,
 };
