@@ -132,20 +132,21 @@ void Session::afterEvent() {
 void Session::finish() {
   if (done_) return;
   done_ = true;
-  auto outcome = transfer_->outcome();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(engine::Clock::now() - started_);
-  if (outcome == engine::Outcome::completed)
-    spdlog::debug("{}: completed, {} bytes in {} ms", description_, transfer_->bytes(), ms.count());
-  else
-    spdlog::info("{}: {} after {} bytes, {} ms", description_, outcomeText(outcome),
-                 transfer_->bytes(), ms.count());
   boost::system::error_code ignored;
-  socket_.close(ignored);  // frees the TID at once
+  socket_.close(ignored);  // frees the TID at once (before the log line tests wait for)
   timer_.cancel();
   auto& peers = shared_->peers[thread_];
   if (auto it = peers.find(peer_); it != peers.end() && it->second.lock().get() == this)
     peers.erase(it);
+  auto outcome = transfer_->outcome();
+  auto bytes = transfer_->bytes();
   transfer_.reset();  // closes the file; an unfinished upload's temporary file goes here
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(engine::Clock::now() - started_);
+  if (outcome == engine::Outcome::completed)
+    spdlog::debug("{}: completed, {} bytes in {} ms", description_, bytes, ms.count());
+  else
+    spdlog::info("{}: {} after {} bytes, {} ms", description_, outcomeText(outcome), bytes,
+                 ms.count());
   inflight_.release();
   if (counted_) {
     counted_ = false;
