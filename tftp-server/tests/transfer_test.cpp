@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "test_support.hpp"
 
 namespace wk::tftp::engine {
@@ -217,6 +219,34 @@ TEST_F(Fixture, OackThenWindowedRead) {
   EXPECT_EQ(asData(sent[0]).payload.size(), 37u);
   feed(ack(11));
   EXPECT_EQ(transfer->outcome(), Outcome::completed);
+}
+
+TEST_F(Fixture, OddBlockSizeAcrossReadAheadBoundariesWithLosses) {
+  auto content = pattern(100'000);
+  store.files["odd"] = content;
+  request(Opcode::rrq, "odd", "octet", {{"blksize", "1468"}, {"windowsize", "3"}});
+  wire.take();
+  feed(ack(0));
+  std::map<std::uint16_t, std::vector<std::uint8_t>> blocks;
+  std::uint16_t next = 1;  // first block not yet received in order
+  int round = 0;
+  while (!transfer->finished()) {
+    auto sent = wire.take();
+    ASSERT_FALSE(sent.empty());
+    bool lose = ++round % 4 == 0;  // every fourth window loses its second block
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      auto d = asData(sent[i]);
+      if (lose && i == 1) break;
+      if (d.block == next) {
+        blocks[d.block].assign(d.payload.begin(), d.payload.end());
+        ++next;
+      }
+    }
+    feed(ack(static_cast<std::uint16_t>(next - 1)));
+  }
+  std::vector<std::uint8_t> got;
+  for (auto& [b, p] : blocks) got.insert(got.end(), p.begin(), p.end());
+  EXPECT_EQ(got, content);
 }
 
 TEST_F(Fixture, WindowRetransmittedWholeOnTimeout) {

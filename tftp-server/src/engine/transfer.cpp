@@ -7,6 +7,10 @@ namespace wk::tftp::engine {
 
 using codec::ErrorCode;
 
+namespace {
+constexpr std::size_t kReadAhead = 32 << 10;
+}  // namespace
+
 void Transfer::sendError(ErrorCode code, std::string_view message) {
   control_.clear();
   codec::appendError(control_, code, message);
@@ -31,6 +35,27 @@ ReadTransfer::ReadTransfer(Negotiated negotiated, unsigned retries,
       file_(std::move(file)),
       netascii_(mode == codec::Mode::netascii) {
   window_.resize(std::size_t{negotiated_.windowsize} * (codec::kHeaderSize + negotiated_.blksize));
+  const std::size_t windowBytes = std::size_t{negotiated_.windowsize} * negotiated_.blksize;
+  if (!netascii_ && windowBytes < kReadAhead)
+    ahead_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(kReadAhead, file_->size() + 1)));
+}
+
+std::ptrdiff_t ReadTransfer::readOctet(std::uint64_t offset, std::span<std::uint8_t> out) {
+  if (ahead_.empty()) return file_->read(offset, out);
+  const std::uint64_t end = aheadOffset_ + aheadLength_;
+  const bool inside =
+      offset >= aheadOffset_ && offset <= end && (offset + out.size() <= end || aheadAtEnd_);
+  if (!inside) {
+    auto n = file_->read(offset, ahead_);
+    if (n < 0) return -1;
+    aheadOffset_ = offset;
+    aheadLength_ = static_cast<std::size_t>(n);
+    aheadAtEnd_ = aheadLength_ < ahead_.size();
+  }
+  auto from = static_cast<std::size_t>(offset - aheadOffset_);
+  std::size_t n = std::min(out.size(), aheadLength_ - from);
+  std::memcpy(out.data(), ahead_.data() + from, n);
+  return static_cast<std::ptrdiff_t>(n);
 }
 
 void ReadTransfer::start(TimePoint now) {
@@ -45,7 +70,7 @@ void ReadTransfer::start(TimePoint now) {
 
 std::ptrdiff_t ReadTransfer::fillBlock(std::uint64_t index, std::span<std::uint8_t> out) {
   const std::size_t blksize = negotiated_.blksize;
-  if (!netascii_) return file_->read((index - 1) * blksize, out.first(blksize));
+  if (!netascii_) return readOctet((index - 1) * blksize, out.first(blksize));
 
   if (index < cacheFirst_) return -1;
   if (index - cacheFirst_ < cache_.size()) {

@@ -104,6 +104,14 @@ class ReadTransfer : public Transfer {
   std::uint64_t last_ = 0;            // the final (short) block, once known
   std::vector<std::uint8_t> window_;  // windowsize slots of 4 + blksize bytes
 
+  // Octet: small blocks are served from a read-ahead buffer, so lock-step 512-byte
+  // transfers cost one pread per 64 blocks instead of one per block.
+  std::ptrdiff_t readOctet(std::uint64_t offset, std::span<std::uint8_t> out);
+  std::vector<std::uint8_t> ahead_;
+  std::uint64_t aheadOffset_ = 0;
+  std::size_t aheadLength_ = 0;
+  bool aheadAtEnd_ = false;
+
   // Netascii: the encoded stream cannot be addressed by offset, so blocks not yet
   // acknowledged are kept for retransmission.
   codec::NetasciiEncoder encoder_;
