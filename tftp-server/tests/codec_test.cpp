@@ -14,7 +14,7 @@ std::vector<std::uint8_t> raw(std::string_view s) {
   return bytesOf(s);
 }
 
-TEST(Codec, ParsesReadRequestWithOptions) {
+TEST(TftpCodec, ParsesReadRequestWithOptions) {
   auto bytes = raw("\0\1boot/pxelinux.0\0OcTeT\0blksize\0001468\0tsize\0000\0"s);
   auto p = parse(bytes);
   ASSERT_TRUE(p);
@@ -29,7 +29,7 @@ TEST(Codec, ParsesReadRequestWithOptions) {
   EXPECT_EQ(r.options[1].value, "0");
 }
 
-TEST(Codec, ParsesWriteRequestModes) {
+TEST(TftpCodec, ParsesWriteRequestModes) {
   std::vector<std::uint8_t> out;
   appendRequest(out, Opcode::wrq, "up.txt", "NETASCII");
   auto p = parse(out);
@@ -45,7 +45,7 @@ TEST(Codec, ParsesWriteRequestModes) {
   EXPECT_EQ(std::get<Request>(*parse(out)).mode, Mode::unknown);
 }
 
-TEST(Codec, RejectsTruncatedRequests) {
+TEST(TftpCodec, RejectsTruncatedRequests) {
   EXPECT_FALSE(parse(raw("\0\1file"s)));
   EXPECT_FALSE(parse(raw("\0\1file\0octet"s)));
   EXPECT_FALSE(parse(raw("\0\1file\0octet\0blksize\0"s)));  // no value
@@ -59,14 +59,14 @@ TEST(Codec, RejectsTruncatedRequests) {
   EXPECT_FALSE(parse(raw("\0\4\0"s)));   // ACK without block
 }
 
-TEST(Codec, ToleratesNulPaddingAfterRequest) {
+TEST(TftpCodec, ToleratesNulPaddingAfterRequest) {
   auto p = parse(raw("\0\1f\0octet\0\0\0\0"s));
   ASSERT_TRUE(p);
   EXPECT_TRUE(std::get<Request>(*p).options.empty());
   EXPECT_FALSE(parse(raw("\0\1f\0octet\0\0x\0"s)));
 }
 
-TEST(Codec, LimitsOptionCount) {
+TEST(TftpCodec, LimitsOptionCount) {
   std::vector<Option> many;
   for (std::size_t i = 0; i < kMaxOptions; ++i) many.push_back({"x", "1"});
   std::vector<std::uint8_t> out;
@@ -78,7 +78,7 @@ TEST(Codec, LimitsOptionCount) {
   EXPECT_FALSE(parse(out));
 }
 
-TEST(Codec, DataAckErrorOackRoundTrip) {
+TEST(TftpCodec, DataAckErrorOackRoundTrip) {
   std::vector<std::uint8_t> out;
   appendData(out, 65535, bytesOf("hello"));
   auto d = std::get<Data>(*parse(out));
@@ -112,7 +112,7 @@ TEST(Codec, DataAckErrorOackRoundTrip) {
   EXPECT_EQ(o.options[1].value, "8");
 }
 
-TEST(Codec, DataHeaderInPlace) {
+TEST(TftpCodec, DataHeaderInPlace) {
   std::uint8_t h[4];
   putDataHeader(h, 0x1234);
   EXPECT_EQ(h[0], 0);
@@ -121,7 +121,7 @@ TEST(Codec, DataHeaderInPlace) {
   EXPECT_EQ(h[3], 0x34);
 }
 
-TEST(Codec, CaseInsensitiveCompare) {
+TEST(TftpCodec, CaseInsensitiveCompare) {
   EXPECT_TRUE(equalsNoCase("BlkSize", "blksize"));
   EXPECT_FALSE(equalsNoCase("blksize", "blksiz"));
   EXPECT_FALSE(equalsNoCase("a", "b"));
@@ -141,7 +141,7 @@ std::string encodeAll(std::string_view in, std::size_t chunk) {
   return result;
 }
 
-TEST(Netascii, EncodesLineEndsAndBareCr) {
+TEST(TftpNetascii, EncodesLineEndsAndBareCr) {
   using namespace std::string_literals;
   EXPECT_EQ(encodeAll("a\nb\rc", 100), "a\r\nb\r\0c"s);
   // Output space of one byte at a time forces every expansion to split.
@@ -157,7 +157,7 @@ std::string decodeChunks(const std::vector<std::string>& chunks) {
   return {out.begin(), out.end()};
 }
 
-TEST(Netascii, DecodesAcrossChunkBoundaries) {
+TEST(TftpNetascii, DecodesAcrossChunkBoundaries) {
   using namespace std::string_literals;
   EXPECT_EQ(decodeChunks({"a\r\nb\r\0c"s}), "a\nb\rc");
   EXPECT_EQ(decodeChunks({"a\r", "\nb\r", "\0c"s}), "a\nb\rc");

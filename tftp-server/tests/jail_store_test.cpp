@@ -12,7 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 using codec::ErrorCode;
 
-struct JailStoreTest : ::testing::Test {
+struct TftpJailStore : ::testing::Test {
   fs::path base;
   fs::path root;
 
@@ -57,7 +57,7 @@ std::span<const std::uint8_t> bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-TEST_F(JailStoreTest, ReadsInsideRootWithOrWithoutLeadingSlash) {
+TEST_F(TftpJailStore, ReadsInsideRootWithOrWithoutLeadingSlash) {
   JailStore store(root, false, false);
   for (auto name : {"a.txt", "/a.txt", "sub/../a.txt", "in"}) {
     auto o = store.openRead(name);
@@ -68,7 +68,7 @@ TEST_F(JailStoreTest, ReadsInsideRootWithOrWithoutLeadingSlash) {
   }
 }
 
-TEST_F(JailStoreTest, RefusesEscapesAndNonFiles) {
+TEST_F(TftpJailStore, RefusesEscapesAndNonFiles) {
   JailStore store(root, false, false);
   EXPECT_EQ(refusal(store.openRead("../secret")), ErrorCode::accessViolation);
   EXPECT_EQ(refusal(store.openRead("/../secret")), ErrorCode::accessViolation);
@@ -79,14 +79,14 @@ TEST_F(JailStoreTest, RefusesEscapesAndNonFiles) {
   EXPECT_EQ(refusal(store.openRead("missing")), ErrorCode::fileNotFound);
 }
 
-TEST_F(JailStoreTest, WritesDisabledByDefault) {
+TEST_F(TftpJailStore, WritesDisabledByDefault) {
   JailStore store(root, false, false);
   EXPECT_EQ(refusal(store.openWrite("new.bin")), ErrorCode::accessViolation);
   EXPECT_EQ(refusal(store.openWrite("a.txt")), ErrorCode::accessViolation);
   EXPECT_EQ(read(root / "a.txt"), "hello");
 }
 
-TEST_F(JailStoreTest, UploadVisibleOnlyAfterCommit) {
+TEST_F(TftpJailStore, UploadVisibleOnlyAfterCommit) {
   JailStore store(root, false, true);
   auto o = store.openWrite("/sub/new.bin");
   ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Upload>>(o));
@@ -100,7 +100,7 @@ TEST_F(JailStoreTest, UploadVisibleOnlyAfterCommit) {
   EXPECT_EQ(std::distance(fs::directory_iterator(root / "sub"), {}), 1);  // no temp file left
 }
 
-TEST_F(JailStoreTest, AbandonedUploadLeavesNothing) {
+TEST_F(TftpJailStore, AbandonedUploadLeavesNothing) {
   JailStore store(root, true, true);
   auto before = entries();
   {
@@ -113,7 +113,7 @@ TEST_F(JailStoreTest, AbandonedUploadLeavesNothing) {
   EXPECT_EQ(read(root / "a.txt"), "hello");
 }
 
-TEST_F(JailStoreTest, CreateAndOverwritePermissionsAreSeparate) {
+TEST_F(TftpJailStore, CreateAndOverwritePermissionsAreSeparate) {
   JailStore createOnly(root, false, true);
   EXPECT_EQ(refusal(createOnly.openWrite("a.txt")), ErrorCode::fileExists);
   JailStore overwriteOnly(root, true, false);
@@ -125,7 +125,7 @@ TEST_F(JailStoreTest, CreateAndOverwritePermissionsAreSeparate) {
   EXPECT_EQ(read(root / "a.txt"), "replaced");
 }
 
-TEST_F(JailStoreTest, WritesNeverLeaveTheRoot) {
+TEST_F(TftpJailStore, WritesNeverLeaveTheRoot) {
   JailStore store(root, true, true);
   EXPECT_EQ(refusal(store.openWrite("../escaped")), ErrorCode::accessViolation);
   EXPECT_EQ(refusal(store.openWrite("out")), ErrorCode::accessViolation);  // symlink leading out

@@ -20,14 +20,14 @@ std::string accepted(const Negotiated& n, std::string_view name) {
   return "<absent>";
 }
 
-TEST(Options, NoOptionsMeansNoOack) {
+TEST(TftpOptions, NoOptionsMeansNoOack) {
   auto n = negotiate(rrq({}), {}, 100);
   EXPECT_TRUE(n.accepted.empty());
   EXPECT_EQ(n.blksize, 512);
   EXPECT_EQ(n.windowsize, 1);
 }
 
-TEST(Options, AcceptsAllFourInClientOrderAndSpelling) {
+TEST(TftpOptions, AcceptsAllFourInClientOrderAndSpelling) {
   auto n =
       negotiate(rrq({{"TSIZE", "0"}, {"blksize", "1468"}, {"timeout", "3"}, {"windowsize", "16"}}),
                 {}, 123456);
@@ -41,7 +41,7 @@ TEST(Options, AcceptsAllFourInClientOrderAndSpelling) {
   EXPECT_EQ(accepted(n, "windowsize"), "16");
 }
 
-TEST(Options, BlksizeCappedAndBoundsChecked) {
+TEST(TftpOptions, BlksizeCappedAndBoundsChecked) {
   NegotiationLimits limits;
   limits.maxBlksize = 1024;
   auto n = negotiate(rrq({{"blksize", "65464"}}), limits, 1);
@@ -56,13 +56,13 @@ TEST(Options, BlksizeCappedAndBoundsChecked) {
   EXPECT_TRUE(n.accepted.empty());
 }
 
-TEST(Options, TimeoutRangeAndUnknownOptionsIgnored) {
+TEST(TftpOptions, TimeoutRangeAndUnknownOptionsIgnored) {
   EXPECT_TRUE(negotiate(rrq({{"timeout", "0"}}), {}, 1).accepted.empty());
   EXPECT_TRUE(negotiate(rrq({{"timeout", "256"}}), {}, 1).accepted.empty());
   EXPECT_TRUE(negotiate(rrq({{"multicast", ""}, {"rollover", "0"}}), {}, 1).accepted.empty());
 }
 
-TEST(Options, TsizeDeclinedWhenSizeUnknownAndEchoedOnWrite) {
+TEST(TftpOptions, TsizeDeclinedWhenSizeUnknownAndEchoedOnWrite) {
   EXPECT_TRUE(negotiate(rrq({{"tsize", "0"}}), {}, std::nullopt).accepted.empty());
   EXPECT_EQ(accepted(negotiate(rrq({{"tsize", "enable"}}), {}, 77), "tsize"), "77");
   auto w = rrq({{"tsize", "4096"}});
@@ -74,7 +74,7 @@ TEST(Options, TsizeDeclinedWhenSizeUnknownAndEchoedOnWrite) {
   EXPECT_TRUE(negotiate(w, {}, std::nullopt).accepted.empty());
 }
 
-TEST(Options, WindowBoundedByBytesAndCount) {
+TEST(TftpOptions, WindowBoundedByBytesAndCount) {
   auto n = negotiate(rrq({{"blksize", "65464"}, {"windowsize", "64"}}), {}, 1);
   EXPECT_EQ(n.windowsize, kMaxWindowBytes / 65464);
   EXPECT_EQ(accepted(n, "windowsize"), std::to_string(kMaxWindowBytes / 65464));
@@ -83,13 +83,13 @@ TEST(Options, WindowBoundedByBytesAndCount) {
   EXPECT_TRUE(negotiate(rrq({{"windowsize", "0"}}), {}, 1).accepted.empty());
 }
 
-TEST(Options, FirstOfDuplicatesWins) {
+TEST(TftpOptions, FirstOfDuplicatesWins) {
   auto n = negotiate(rrq({{"blksize", "1000"}, {"blksize", "2000"}}), {}, 1);
   EXPECT_EQ(n.blksize, 1000);
   EXPECT_EQ(n.accepted.size(), 1u);
 }
 
-TEST(Options, ParseDecimal) {
+TEST(TftpOptions, ParseDecimal) {
   EXPECT_EQ(parseDecimal("0"), 0u);
   EXPECT_EQ(parseDecimal("18446744073"), 18446744073u);
   EXPECT_FALSE(parseDecimal(""));

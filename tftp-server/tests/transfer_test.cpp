@@ -57,7 +57,7 @@ std::uint16_t errorCode(const std::vector<std::uint8_t>& packet) {
   return p ? std::get<codec::Error>(*p).code : 0xffff;
 }
 
-struct Fixture : ::testing::Test {
+struct TftpTransfer : ::testing::Test {
   test::MemStore store;
   test::RecordingTransport wire;
   TransferLimits limits;
@@ -102,7 +102,7 @@ struct Fixture : ::testing::Test {
   }
 };
 
-TEST_F(Fixture, ReadsSmallFileLockStep) {
+TEST_F(TftpTransfer, ReadsSmallFileLockStep) {
   store.files["a.bin"] = pattern(1000);
   request(Opcode::rrq, "a.bin", "octet");
   auto sent = wire.take();
@@ -120,7 +120,7 @@ TEST_F(Fixture, ReadsSmallFileLockStep) {
   EXPECT_TRUE(wire.take().empty());
 }
 
-TEST_F(Fixture, ExactMultipleOfBlockSizeEndsWithEmptyBlock) {
+TEST_F(TftpTransfer, ExactMultipleOfBlockSizeEndsWithEmptyBlock) {
   store.files["m"] = pattern(1024);
   request(Opcode::rrq, "m", "octet");
   feed(ack(1));
@@ -134,7 +134,7 @@ TEST_F(Fixture, ExactMultipleOfBlockSizeEndsWithEmptyBlock) {
   EXPECT_EQ(transfer->outcome(), Outcome::completed);
 }
 
-TEST_F(Fixture, EmptyFileIsOneEmptyBlock) {
+TEST_F(TftpTransfer, EmptyFileIsOneEmptyBlock) {
   store.files["e"] = {};
   request(Opcode::rrq, "e", "octet");
   auto sent = wire.take();
@@ -144,7 +144,7 @@ TEST_F(Fixture, EmptyFileIsOneEmptyBlock) {
   EXPECT_EQ(transfer->outcome(), Outcome::completed);
 }
 
-TEST_F(Fixture, DuplicateAckIsIgnored) {
+TEST_F(TftpTransfer, DuplicateAckIsIgnored) {
   store.files["a"] = pattern(2000);
   request(Opcode::rrq, "a", "octet");
   feed(ack(1));
@@ -158,7 +158,7 @@ TEST_F(Fixture, DuplicateAckIsIgnored) {
   EXPECT_EQ(asData(wire.take().at(0)).block, 3);
 }
 
-TEST_F(Fixture, RetransmitsOnTimeoutThenGivesUp) {
+TEST_F(TftpTransfer, RetransmitsOnTimeoutThenGivesUp) {
   store.files["a"] = pattern(2000);
   limits.retries = 3;
   request(Opcode::rrq, "a", "octet");
@@ -175,7 +175,7 @@ TEST_F(Fixture, RetransmitsOnTimeoutThenGivesUp) {
   EXPECT_EQ(transfer->outcome(), Outcome::timedOut);
 }
 
-TEST_F(Fixture, ProgressResetsRetries) {
+TEST_F(TftpTransfer, ProgressResetsRetries) {
   store.files["a"] = pattern(5000);
   limits.retries = 1;
   request(Opcode::rrq, "a", "octet");
@@ -187,7 +187,7 @@ TEST_F(Fixture, ProgressResetsRetries) {
   EXPECT_FALSE(transfer->finished());
 }
 
-TEST_F(Fixture, OackThenWindowedRead) {
+TEST_F(TftpTransfer, OackThenWindowedRead) {
   auto content = pattern(10 * 100 + 37);
   store.files["w"] = content;
   request(Opcode::rrq, "w", "octet",
@@ -221,7 +221,7 @@ TEST_F(Fixture, OackThenWindowedRead) {
   EXPECT_EQ(transfer->outcome(), Outcome::completed);
 }
 
-TEST_F(Fixture, OddBlockSizeAcrossReadAheadBoundariesWithLosses) {
+TEST_F(TftpTransfer, OddBlockSizeAcrossReadAheadBoundariesWithLosses) {
   auto content = pattern(100'000);
   store.files["odd"] = content;
   request(Opcode::rrq, "odd", "octet", {{"blksize", "1468"}, {"windowsize", "3"}});
@@ -249,7 +249,7 @@ TEST_F(Fixture, OddBlockSizeAcrossReadAheadBoundariesWithLosses) {
   EXPECT_EQ(got, content);
 }
 
-TEST_F(Fixture, WindowRetransmittedWholeOnTimeout) {
+TEST_F(TftpTransfer, WindowRetransmittedWholeOnTimeout) {
   store.files["w"] = pattern(5000);
   request(Opcode::rrq, "w", "octet", {{"windowsize", "3"}});
   wire.take();
@@ -261,7 +261,7 @@ TEST_F(Fixture, WindowRetransmittedWholeOnTimeout) {
   EXPECT_EQ(asData(sent[0]).block, 1);
 }
 
-TEST_F(Fixture, ClientRefusingOackEndsSession) {
+TEST_F(TftpTransfer, ClientRefusingOackEndsSession) {
   store.files["a"] = pattern(10);
   request(Opcode::rrq, "a", "octet", {{"blksize", "1024"}});
   wire.take();
@@ -270,7 +270,7 @@ TEST_F(Fixture, ClientRefusingOackEndsSession) {
   EXPECT_TRUE(wire.take().empty());
 }
 
-TEST_F(Fixture, OackRetransmittedUntilAckZero) {
+TEST_F(TftpTransfer, OackRetransmittedUntilAckZero) {
   store.files["a"] = pattern(10);
   request(Opcode::rrq, "a", "octet", {{"tsize", "0"}});
   wire.take();
@@ -282,7 +282,7 @@ TEST_F(Fixture, OackRetransmittedUntilAckZero) {
   EXPECT_EQ(codec::peekOpcode(sent[0]), 6);
 }
 
-TEST_F(Fixture, BlockNumbersRollOverToZero) {
+TEST_F(TftpTransfer, BlockNumbersRollOverToZero) {
   const std::size_t blocks = 65536 + 10;
   auto content = pattern(blocks * 8 + 3);
   store.files["big"] = content;
@@ -304,7 +304,7 @@ TEST_F(Fixture, BlockNumbersRollOverToZero) {
   EXPECT_EQ(got, content);
 }
 
-TEST_F(Fixture, NetasciiReadConvertsAcrossBlocks) {
+TEST_F(TftpTransfer, NetasciiReadConvertsAcrossBlocks) {
   std::string text = "line one\nline two\r\nbare\rcr\n";
   store.files["t.txt"] = bytesOf(text);
   request(Opcode::rrq, "t.txt", "netascii",
@@ -317,7 +317,7 @@ TEST_F(Fixture, NetasciiReadConvertsAcrossBlocks) {
   EXPECT_EQ(transfer->outcome(), Outcome::completed);
 }
 
-TEST_F(Fixture, NetasciiRetransmitsTheSameBytes) {
+TEST_F(TftpTransfer, NetasciiRetransmitsTheSameBytes) {
   store.files["t"] = bytesOf(std::string(20, '\n'));
   request(Opcode::rrq, "t", "netascii", {{"blksize", "8"}, {"windowsize", "2"}});
   wire.take();
@@ -335,7 +335,7 @@ TEST_F(Fixture, NetasciiRetransmitsTheSameBytes) {
   EXPECT_EQ(transfer->outcome(), Outcome::completed);
 }
 
-TEST_F(Fixture, IllegalOpcodeOnReadSession) {
+TEST_F(TftpTransfer, IllegalOpcodeOnReadSession) {
   store.files["a"] = pattern(10);
   request(Opcode::rrq, "a", "octet");
   wire.take();
@@ -344,7 +344,7 @@ TEST_F(Fixture, IllegalOpcodeOnReadSession) {
   EXPECT_EQ(transfer->outcome(), Outcome::failed);
 }
 
-TEST_F(Fixture, AdmitRefusals) {
+TEST_F(TftpTransfer, AdmitRefusals) {
   std::vector<std::uint8_t> bytes;
   codec::appendRequest(bytes, Opcode::rrq, "missing", "octet");
   auto r = admit(std::get<codec::Request>(*codec::parse(bytes)), store, limits);
@@ -357,7 +357,7 @@ TEST_F(Fixture, AdmitRefusals) {
 
 // ---- writes
 
-TEST_F(Fixture, WritesLockStepAndCommitsOnShortBlock) {
+TEST_F(TftpTransfer, WritesLockStepAndCommitsOnShortBlock) {
   auto content = pattern(1300);
   request(Opcode::wrq, "up.bin", "octet");
   EXPECT_EQ(ackBlock(wire.take().at(0)), 0);
@@ -378,7 +378,7 @@ TEST_F(Fixture, WritesLockStepAndCommitsOnShortBlock) {
   EXPECT_EQ(transfer->outcome(), Outcome::completed);
 }
 
-TEST_F(Fixture, WriteWithOptionsAndWindow) {
+TEST_F(TftpTransfer, WriteWithOptionsAndWindow) {
   auto content = pattern(100 * 9);  // exact multiple: ends with an empty block
   request(Opcode::wrq, "w.bin", "octet",
           {{"blksize", "100"}, {"windowsize", "4"}, {"tsize", "900"}});
@@ -399,7 +399,7 @@ TEST_F(Fixture, WriteWithOptionsAndWindow) {
   EXPECT_EQ(store.files["w.bin"], content);
 }
 
-TEST_F(Fixture, WriteGapAcknowledgesLastInOrderBlockOnce) {
+TEST_F(TftpTransfer, WriteGapAcknowledgesLastInOrderBlockOnce) {
   auto content = pattern(1000);
   request(Opcode::wrq, "g", "octet", {{"blksize", "100"}, {"windowsize", "4"}});
   wire.take();
@@ -410,7 +410,7 @@ TEST_F(Fixture, WriteGapAcknowledgesLastInOrderBlockOnce) {
   EXPECT_TRUE(wire.take().empty());
 }
 
-TEST_F(Fixture, WriteTimeoutResendsAckThenAbortsWithoutLeavingFile) {
+TEST_F(TftpTransfer, WriteTimeoutResendsAckThenAbortsWithoutLeavingFile) {
   auto content = pattern(600);
   limits.retries = 2;
   request(Opcode::wrq, "t", "octet");
@@ -426,7 +426,7 @@ TEST_F(Fixture, WriteTimeoutResendsAckThenAbortsWithoutLeavingFile) {
   EXPECT_FALSE(store.files.contains("t"));
 }
 
-TEST_F(Fixture, WritePeerErrorDiscardsUpload) {
+TEST_F(TftpTransfer, WritePeerErrorDiscardsUpload) {
   request(Opcode::wrq, "t", "octet");
   feed(data(1, pattern(512)));
   feed(error(codec::ErrorCode::notDefined));
@@ -435,7 +435,7 @@ TEST_F(Fixture, WritePeerErrorDiscardsUpload) {
   EXPECT_FALSE(store.files.contains("t"));
 }
 
-TEST_F(Fixture, WriteOversizedBlockIsIllegal) {
+TEST_F(TftpTransfer, WriteOversizedBlockIsIllegal) {
   request(Opcode::wrq, "t", "octet");
   wire.take();
   feed(data(1, pattern(513)));
@@ -444,7 +444,7 @@ TEST_F(Fixture, WriteOversizedBlockIsIllegal) {
   EXPECT_FALSE(store.files.contains("t"));
 }
 
-TEST_F(Fixture, NetasciiWriteConvertsAcrossBlocks) {
+TEST_F(TftpTransfer, NetasciiWriteConvertsAcrossBlocks) {
   // "ab\r" | "\nc\r" | "\0d\r" | "\n" with blksize 3, CR pairs straddling blocks.
   request(Opcode::wrq, "n.txt", "netascii", {{"blksize", "8"}});
   wire.take();
@@ -456,7 +456,7 @@ TEST_F(Fixture, NetasciiWriteConvertsAcrossBlocks) {
   EXPECT_EQ(std::string(got.begin(), got.end()), "ab\ncd\ref\ngh\r");
 }
 
-TEST_F(Fixture, WriteRollsOverBlockNumbers) {
+TEST_F(TftpTransfer, WriteRollsOverBlockNumbers) {
   request(Opcode::wrq, "big", "octet", {{"blksize", "8"}});
   wire.take();
   std::vector<std::uint8_t> block(8, 0x5a);
