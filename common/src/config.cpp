@@ -348,41 +348,19 @@ Endpoint Table::endpoint(std::string_view key, const Endpoint& fallback) {
   return fallback;
 }
 
-std::vector<Endpoint> Table::endpoints(std::string_view key,
-                                       const std::vector<Endpoint>& fallback) {
+std::optional<std::vector<Table::Item>> Table::stringItems(std::string_view key,
+                                                           const std::string& what) {
   const auto* node = lookup(key);
-  if (!node) return fallback;
+  if (!node) return std::nullopt;
   const auto* array = node->as_array();
   if (!array) {
-    errorAt(*node, "'" + std::string(key) + "' must be an array of \"address:port\" strings");
-    return fallback;
+    errorAt(*node, "'" + std::string(key) + "' must be an array of " + what);
+    return std::nullopt;
   }
-  std::vector<Endpoint> out;
-  for (const auto& element : *array) {
-    const auto* s = element.as_string();
-    auto e = s ? Endpoint::parse(s->get()) : std::nullopt;
-    if (!e) {
-      errorAt(element, "not an address and port such as \"127.0.0.1:53\" or \"[::1]:53\"");
-      continue;
-    }
-    out.push_back(*e);
-  }
-  return out;
-}
-
-std::vector<std::string> Table::strings(std::string_view key,
-                                        const std::vector<std::string>& fallback) {
-  const auto* node = lookup(key);
-  if (!node) return fallback;
-  const auto* array = node->as_array();
-  if (!array) {
-    errorAt(*node, "'" + std::string(key) + "' must be an array of strings");
-    return fallback;
-  }
-  std::vector<std::string> out;
+  std::vector<Item> out;
   for (const auto& element : *array) {
     if (const auto* s = element.as_string()) {
-      out.push_back(s->get());
+      out.push_back({s->get(), &element});
     } else {
       errorAt(element, "'" + std::string(key) + "' must hold strings, not " + typeName(element));
     }
@@ -390,24 +368,40 @@ std::vector<std::string> Table::strings(std::string_view key,
   return out;
 }
 
-CidrList Table::cidrs(std::string_view key, const CidrList& fallback) {
-  const auto* node = lookup(key);
-  if (!node) return fallback;
-  const auto* array = node->as_array();
-  if (!array) {
-    errorAt(*node,
-            "'" + std::string(key) + "' must be an array of prefixes such as \"10.0.0.0/8\"");
-    return fallback;
-  }
-  std::vector<Cidr> out;
-  for (const auto& element : *array) {
-    const auto* s = element.as_string();
-    auto c = s ? Cidr::parse(s->get()) : std::nullopt;
-    if (!c) {
-      errorAt(element, "not an address prefix such as \"10.0.0.0/8\" or \"::1/128\"");
-      continue;
+std::vector<Endpoint> Table::endpoints(std::string_view key,
+                                       const std::vector<Endpoint>& fallback) {
+  auto items = stringItems(key, "\"address:port\" strings");
+  if (!items) return fallback;
+  std::vector<Endpoint> out;
+  for (const auto& item : *items) {
+    if (auto e = Endpoint::parse(item.text)) {
+      out.push_back(*e);
+    } else {
+      errorAt(*item.node, "not an address and port such as \"127.0.0.1:53\" or \"[::1]:53\"");
     }
-    out.push_back(*c);
+  }
+  return out;
+}
+
+std::vector<std::string> Table::strings(std::string_view key,
+                                        const std::vector<std::string>& fallback) {
+  auto items = stringItems(key, "strings");
+  if (!items) return fallback;
+  std::vector<std::string> out;
+  for (auto& item : *items) out.push_back(std::move(item.text));
+  return out;
+}
+
+CidrList Table::cidrs(std::string_view key, const CidrList& fallback) {
+  auto items = stringItems(key, "prefixes such as \"10.0.0.0/8\"");
+  if (!items) return fallback;
+  std::vector<Cidr> out;
+  for (const auto& item : *items) {
+    if (auto c = Cidr::parse(item.text)) {
+      out.push_back(*c);
+    } else {
+      errorAt(*item.node, "not an address prefix such as \"10.0.0.0/8\" or \"::1/128\"");
+    }
   }
   return CidrList(std::move(out));
 }

@@ -96,6 +96,13 @@ class Table {
   friend class Document;
   Table(Document* doc, toml::table* table) : doc_(doc), table_(table) {}
   const toml::node* lookup(std::string_view key);
+  // The strings of an array-of-strings key, each with its node (for error positions);
+  // nullopt (and an error, if present) when the key is missing or not an array.
+  struct Item {
+    std::string text;
+    const toml::node* node;
+  };
+  std::optional<std::vector<Item>> stringItems(std::string_view key, const std::string& what);
   void errorAt(const toml::node& node, const std::string& message);
 
   Document* doc_ = nullptr;
