@@ -60,6 +60,13 @@ Session::Session(asio::io_context& context, std::shared_ptr<Shared> shared, unsi
   socket_.open(local.protocol());
   socket_.bind(udp::endpoint(local.address(), 0));  // a fresh TID on the address asked
   socket_.non_blocking(true);
+  // Room for a whole window in each direction (best effort: the kernel caps it).
+  const auto& n = transfer_->negotiated();
+  const int buffer = static_cast<int>(
+      std::max<std::size_t>(2 * std::size_t{n.windowsize} * (n.blksize + 64), 256 << 10));
+  boost::system::error_code ignored;
+  socket_.set_option(asio::socket_base::receive_buffer_size(buffer), ignored);
+  socket_.set_option(asio::socket_base::send_buffer_size(buffer), ignored);
   localPort_ = socket_.local_endpoint().port();
   transfer_->attach(*this);
   // A write session must see a DATA one byte too long to refuse it.
