@@ -46,6 +46,13 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+// Refusals are logged, but a flood of bad requests must not become a flood of log lines.
+bool mayLog() {
+  thread_local TokenBucket bucket(20, 50);
+  auto now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch());
+  return bucket.take(now.count());
+}
+
 // The listener's handler: parses a request, refuses it with an ERROR from the listening
 // port, or starts a session on a new port. Anything but RRQ/WRQ is dropped in silence.
 std::size_t handleRequest(const std::shared_ptr<Shared>& shared, const UdpPacket& packet,
@@ -67,8 +74,9 @@ std::size_t handleRequest(const std::shared_ptr<Shared>& shared, const UdpPacket
   const auto& settings = snapshot->settings;
   if (shared->active.fetch_add(1, std::memory_order_relaxed) >= settings.maxSessions) {
     shared->active.fetch_sub(1, std::memory_order_relaxed);
-    spdlog::warn("refusing {} from {}: max_sessions ({}) reached", printable(request.filename),
-                 formatEndpoint(packet.from), settings.maxSessions);
+    if (mayLog())
+      spdlog::warn("refusing {} from {}: max_sessions ({}) reached", printable(request.filename),
+                   formatEndpoint(packet.from), settings.maxSessions);
     return writeError(reply, codec::ErrorCode::notDefined, "Server busy, try again later");
   }
 
@@ -77,8 +85,9 @@ std::size_t handleRequest(const std::shared_ptr<Shared>& shared, const UdpPacket
   const char* verb = request.op == codec::Opcode::rrq ? "RRQ" : "WRQ";
   if (auto* refusal = std::get_if<engine::Refusal>(&admission)) {
     shared->active.fetch_sub(1, std::memory_order_relaxed);
-    spdlog::info("{} {} from {} refused: {}", verb, printable(request.filename),
-                 formatEndpoint(packet.from), refusal->message);
+    if (mayLog())
+      spdlog::info("{} {} from {} refused: {}", verb, printable(request.filename),
+                   formatEndpoint(packet.from), refusal->message);
     return writeError(reply, refusal->code, refusal->message);
   }
   std::string description = std::string(verb) + " " + printable(request.filename) + " " +

@@ -5,6 +5,7 @@ foreign TIDs, duplicate ACKs, a refused OACK, vanishing clients and max_sessions
 
 import os
 import random
+import signal
 import socket
 import struct
 import subprocess
@@ -514,7 +515,7 @@ def test_slow_client_does_not_hold_up_others_and_max_sessions(tmp_path, raw_clie
                 t.start()
             for t in threads:
                 t.join()
-            assert time.monotonic() - start < 1.5  # not waiting on the stalled client
+            assert time.monotonic() - start < 5  # a stalled client would cost 12 s
         assert results == [True] * 6
 
 
@@ -555,3 +556,29 @@ def test_check_config_and_reload(tmp_path):
         d.wait_for_log("reloaded", start=mark)
         r = hpa(d, tmp_path, "get g")
         assert r.returncode == 0 and (tmp_path / "g").read_bytes() == b"from the new root"
+
+
+def test_sigterm_lets_a_running_transfer_finish(tmp_path, raw_clients):
+    root = make_root(tmp_path)
+    data = rand_bytes(3000, 30)
+    (root / "f").write_bytes(data)
+    d = Daemon("tftp-server", config(root), tmp_path, expect_listen=2).start()
+    try:
+        c = raw_clients(d)
+        c.request(RRQ, "f")
+        op, block, got = c.recv()
+        assert (op, block) == (DATA, 1)
+        d.proc.send_signal(signal.SIGTERM)
+        d.wait_for_log("graceful stop")
+        c.ack(1)
+        while True:
+            op, block, payload = c.recv()
+            assert op == DATA
+            got += payload
+            c.ack(block)
+            if len(payload) < 512:
+                break
+        assert got == data
+        assert d.proc.wait(10) == 0
+    finally:
+        d.stop()
