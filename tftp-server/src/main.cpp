@@ -26,18 +26,21 @@ retries = 5
 max_sessions = 1000
 )";
 
-bool hasConfigFlag(int argc, char** argv) {
+// True when the built-in config will be served (so its root should exist): no --config,
+// and not just asked for --help or --version.
+bool servesBuiltInConfig(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (!std::strcmp(argv[i], "--config") || !std::strcmp(argv[i], "-c") ||
-        !std::strncmp(argv[i], "--config=", 9))
-      return true;
-  return false;
+        !std::strncmp(argv[i], "--config=", 9) || !std::strcmp(argv[i], "--help") ||
+        !std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--version"))
+      return false;
+  return true;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (!hasConfigFlag(argc, argv)) {
+  if (servesBuiltInConfig(argc, argv)) {
     std::error_code ec;
     std::filesystem::create_directories("tftp-root", ec);
   }
