@@ -241,7 +241,7 @@ TEST_P(Engine, ExpiredLeasesReusedOldestFirst) {
     now += 10;
   }
   EXPECT_FALSE(client(9).dora());  // exhausted
-  now += 3600;                     // first two expired, third has 10s left
+  now += 3585;                     // first two expired, third has 5s left
   EXPECT_EQ(client(9).dora(), ips[0]);
   EXPECT_EQ(client(10).dora(), ips[1]);
   EXPECT_FALSE(client(11).dora());
@@ -301,7 +301,8 @@ TEST_P(Engine, UnknownRelayLinkIsIgnored) {
 TEST_P(Engine, RespectsMaxMessageSize) {
   auto cfg = makeConfig();
   cfg->subnets[0].domainSearch.clear();
-  for (int i = 0; i < 40; ++i) cfg->subnets[0].domainSearch.push_back("d" + std::to_string(i) + ".example");
+  for (int i = 0; i < 40; ++i) cfg->subnets[0].domainSearch.push_back(
+        "host" + std::to_string(i) + ".site" + std::to_string(i) + ".example");
   server.reconfigure(cfg);
   auto a = client(1);
   a.prl = {1, 3, 119, 6, 15};

@@ -104,9 +104,11 @@ std::shared_ptr<const Config> loadConfig(config::Table root) {
     s.cidr = st.string("cidr", "");
     auto cidr = parseCidr4(s.cidr);
     if (!cidr) {
+      // Keep reading the table so its other keys are checked (and not called unknown).
       st.error("cidr", "expected an IPv4 prefix such as 192.168.50.0/24");
-      continue;
+      cidr = std::pair<Ip4, unsigned>{0, 0};
     }
+    const bool valid = parseCidr4(s.cidr).has_value();
     s.mask = maskOf(cidr->second);
     s.network = cidr->first & s.mask;
     for (const auto& text : st.strings("pools", {})) {
@@ -172,6 +174,7 @@ std::shared_ptr<const Config> loadConfig(config::Table root) {
       else
         s.reservations.push_back(std::move(r));
     }
+    if (!valid) continue;
     for (const auto& other : c->subnets)
       if (other.contains(s.network) || s.contains(other.network))
         st.error("cidr", "subnet overlaps " + other.cidr);
