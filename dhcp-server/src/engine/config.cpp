@@ -89,7 +89,7 @@ std::shared_ptr<const Config> loadConfig(config::Table root) {
     if (auto ip = codec::parseIp(sid))
       c->serverId = *ip;
     else
-      server.error("server_id", "not an IPv4 address");
+      server.error("server_id", "server_id must be an IPv4 address");
   }
   auto seconds = [](std::chrono::milliseconds ms) {
     return std::chrono::duration_cast<std::chrono::seconds>(ms);
@@ -138,7 +138,7 @@ std::shared_ptr<const Config> loadConfig(config::Table root) {
     s.domainName = st.string("domain_name", "");
     s.domainSearch = st.strings("domain_search", {});
     if (!s.domainSearch.empty() && !codec::encodeDomainSearch(s.domainSearch))
-      st.error("domain_search", "not a list of valid domain names");
+      st.error("domain_search", "domain_search: not a list of valid domain names");
     for (const auto& text : st.strings("classless_routes", {})) {
       // "10.0.0.0/8 via 192.168.50.1"
       auto via = text.find(" via ");
