@@ -39,3 +39,32 @@ out = Path("corpus/packet")
 out.mkdir(parents=True, exist_ok=True)
 for name, data in seeds.items():
     (out / name).write_bytes(data)
+
+# Engine corpus: sequences of (u16 length, flags, message); flags bit 0 = from the link,
+# bits 2-7 = seconds to advance the clock.
+def framed(*msgs):
+    out = b""
+    for flags, m in msgs:
+        out += len(m).to_bytes(2, "big") + bytes([flags]) + m
+    return out
+
+
+sid = opt(54, bytes([192, 168, 50, 1]))
+engine_seeds = {
+    "dora": framed((1, seeds["discover"]),
+                   (1, header() + opt(53, b"\x03") + opt(50, bytes([192, 168, 50, 100])) + sid
+                    + opt(61, b"\x01\x02\x00\x00\x00\x00\x21") + b"\xff")),
+    "renew_release": framed((1, seeds["discover"]), (1, seeds["request_selecting"]),
+                            (0x41, seeds["renew"]),
+                            (1, header(ciaddr=0xc0a83264) + opt(53, b"\x07") + sid + b"\xff")),
+    "decline": framed((1, seeds["request_selecting"]),
+                      (1, header() + opt(53, b"\x04") + opt(50, bytes([192, 168, 50, 100])) + sid
+                       + b"\xff")),
+    "relayed": framed((0, header(giaddr=0x0a000001) + opt(53, b"\x01")
+                          + opt(82, b"\x01\x01a") + b"\xff")),
+    "inform": framed((0, header(ciaddr=0xc0a83205) + opt(53, b"\x08") + b"\xff")),
+}
+out = Path("corpus/engine")
+out.mkdir(parents=True, exist_ok=True)
+for name, data in engine_seeds.items():
+    (out / name).write_bytes(data)

@@ -363,3 +363,76 @@ lease_time = "1h"
         assert srv.proc.poll() is None
     rows = leases(tmp_path)
     assert sum(1 for ip in rows if ip.startswith("192.168.60.")) == 200
+
+
+def test_sighup_reload_keeps_leases_and_adds_reservation(net, tmp_path):
+    flush_client()
+    with start_server(tmp_path) as srv:
+        ip = [e for e in udhcpc(tmp_path) if e["event"] == "bound"][-1]["ip"]
+        assert ip != "192.168.50.20"
+        # Reserve .20 for our client and reload: the lease table survives the reload and
+        # the reservation wins at the next INIT-REBOOT (NAK, then a fresh DORA gets .20).
+        cfg = srv.config_path.read_text().replace(
+            '[[subnet]]\ncidr = "192.168.51.0/24"',
+            f'[[subnet.reservation]]\nmac = "{MAC1}"\nip = "192.168.50.20"\n\n'
+            '[[subnet]]\ncidr = "192.168.51.0/24"')
+        srv.config_path.write_text(cfg)
+        mark = srv.line_count()
+        srv.reload()
+        srv.wait_for_log(r"reload: 2 subnet", start=mark)
+        assert leases(tmp_path)[ip]["state"] == "active"
+        flush_client()
+        (tmp_path / "after").mkdir()
+        ev = udhcpc(tmp_path / "after", extra=("-r", ip))
+        assert [e for e in ev if e["event"] == "bound"][-1]["ip"] == "192.168.50.20"
+        # A bad new config is refused and the old one keeps serving.
+        srv.config_path.write_text(cfg.replace('cidr = "192.168.51.0/24"', 'cidr = "oops"'))
+        mark = srv.line_count()
+        srv.reload()
+        srv.wait_for_log(r"reload refused", start=mark)
+        assert srv.proc.poll() is None
+
+
+def test_bad_lease_rows_are_skipped_at_start(net, tmp_path):
+    flush_client()
+    with start_server(tmp_path):
+        ip = [e for e in udhcpc(tmp_path) if e["event"] == "bound"][-1]["ip"]
+    sh("sqlite3", str(tmp_path / "leases.sqlite"),
+       "INSERT INTO leases VALUES (-7, x'00', NULL, NULL, 0, 0);"
+       "INSERT INTO leases VALUES (3232248470, x'4801', NULL, NULL, 0, 42);")
+    with start_server(tmp_path) as srv:
+        srv.wait_for_log("skipping bad row")
+        assert ": 1 lease(s)" in srv.log()  # the good row only
+        flush_client()
+        again = udhcpc(tmp_path)
+        assert [e for e in again if e["event"] == "bound"][-1]["ip"] == ip
+
+
+def test_discover_flood_exhausts_pool_but_renewals_still_work(net, tmp_path):
+    small = """
+[[subnet]]
+cidr = "192.168.60.0/24"
+pools = ["192.168.60.10-192.168.60.29"]
+lease_time = "1h"
+"""
+    flush_client()
+    with start_server(tmp_path, extra_subnet=small) as srv:
+        script, out = udhcpc_script(tmp_path)
+        proc = subprocess.Popen(["ip", "netns", "exec", NS_C1, "udhcpc", "-i", IF_CA, "-s",
+                                 str(script), "-f", "-t", "4", "-T", "1"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            bound = wait_for(lambda: [e for e in events(out) if e["event"] == "bound"], 15, "bound")
+            # 500 random MACs against a 20-address pool, relayed like perfdhcp does.
+            ns(NS_RLY, "perfdhcp", "-4", "-l", "192.168.60.2", "-r", "500", "-R", "500",
+               "-n", "500", "-W", "1000000", "192.168.60.1", check=False, timeout=60)
+            srv.wait_for_log("pool exhausted in subnet 192.168.60.0/24")
+            assert srv.proc.poll() is None
+            proc.send_signal(signal.SIGUSR1)  # an existing lease still renews
+            renew = wait_for(lambda: [e for e in events(out) if e["event"] == "renew"], 10, "renew")
+            assert renew[0]["ip"] == bound[0]["ip"]
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    rows = leases(tmp_path)
+    assert sum(1 for ip in rows if ip.startswith("192.168.60.")) == 20
