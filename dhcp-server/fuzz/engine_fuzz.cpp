@@ -2,13 +2,13 @@
 // datagrams (2-byte length prefix each) handled by one engine with an in-memory store,
 // with the clock advancing. Checks the invariant that matters most: no address is ever
 // leased to two clients, and every reply serialises within its size limit.
+#include <spdlog/spdlog.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 #include <unordered_map>
-
-#include <spdlog/spdlog.h>
 
 #include "engine/server.hpp"
 

@@ -158,12 +158,12 @@ TEST(DhcpCodec, RelayAgentSubOptions) {
 }
 
 TEST(DhcpCodec, ClasslessRoutesRfc3442) {
-  std::vector<Route> routes{{0x0a000000, 8, 0xc0a83201}, {0, 0, 0xc0a832fe},
-                            {0xc0a80a80, 25, 0xc0a83202}};
+  std::vector<Route> routes{
+      {0x0a000000, 8, 0xc0a83201}, {0, 0, 0xc0a832fe}, {0xc0a80a80, 25, 0xc0a83202}};
   auto v = encodeRoutes(routes);
   // 8 10 | gw ; 0 | gw ; 25 192 168 10 128 | gw
-  EXPECT_EQ(v, (Bytes{8, 10, 192, 168, 50, 1, 0, 192, 168, 50, 254, 25, 192, 168, 10, 128, 192,
-                      168, 50, 2}));
+  EXPECT_EQ(v, (Bytes{8,   10, 192, 168, 50, 1,   0,   192, 168, 50,
+                      254, 25, 192, 168, 10, 128, 192, 168, 50,  2}));
   auto back = parseRoutes(v);
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, routes);
@@ -176,8 +176,8 @@ TEST(DhcpCodec, DomainSearchRfc3397WithCompression) {
   auto v = encodeDomainSearch(names);
   ASSERT_TRUE(v);
   // RFC 3397 section 3 example: the second name points at "apple.com".
-  Bytes expect{3, 'e', 'n', 'g', 5, 'a', 'p', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
-               9, 'm', 'a', 'r', 'k', 'e', 't', 'i', 'n', 'g', 0xC0, 4};
+  Bytes expect{3, 'e', 'n', 'g', 5,   'a', 'p', 'p', 'l', 'e', 3,   'c',  'o', 'm',
+               0, 9,   'm', 'a', 'r', 'k', 'e', 't', 'i', 'n', 'g', 0xC0, 4};
   EXPECT_EQ(*v, expect);
   auto back = parseDomainSearch(*v);
   ASSERT_TRUE(back);
@@ -187,7 +187,7 @@ TEST(DhcpCodec, DomainSearchRfc3397WithCompression) {
 }
 
 TEST(DhcpCodec, DomainSearchRejectsPointerLoops) {
-  EXPECT_FALSE(parseDomainSearch(Bytes{0xC0, 0}));            // points at itself
+  EXPECT_FALSE(parseDomainSearch(Bytes{0xC0, 0}));             // points at itself
   EXPECT_FALSE(parseDomainSearch(Bytes{1, 'a', 0xC0, 4, 0}));  // forward
   EXPECT_FALSE(parseDomainSearch(Bytes{5, 'a'}));              // truncated label
 }

@@ -1,6 +1,7 @@
+#include "engine/config.hpp"
+
 #include <gtest/gtest.h>
 
-#include "engine/config.hpp"
 #include "io/relay_io.hpp"
 
 namespace wk::dhcp::engine {
@@ -80,10 +81,10 @@ cidr = "10.0.0.0/16"
 )");
   std::string all;
   for (const auto& e : errors) all += e + "\n";
-  for (const char* expect : {"test.toml:4:", "server_id", "colour", "pool outside its subnet",
-                             "FIRST-LAST", "not an IPv4 address", "PREFIX via ROUTER",
-                             "domain_search", "lease_time", "hardware address",
-                             "inside the subnet", "overlaps"})
+  for (const char* expect :
+       {"test.toml:4:", "server_id", "colour", "pool outside its subnet", "FIRST-LAST",
+        "not an IPv4 address", "PREFIX via ROUTER", "domain_search", "lease_time",
+        "hardware address", "inside the subnet", "overlaps"})
     EXPECT_NE(all.find(expect), std::string::npos) << expect << " in\n" << all;
 }
 

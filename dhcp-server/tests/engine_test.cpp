@@ -44,7 +44,9 @@ std::shared_ptr<Config> makeConfig(Ip4 poolSize = 100) {
   return c;
 }
 
-std::vector<std::uint8_t> mac(std::uint8_t last) { return {2, 0, 0, 0, 1, last}; }
+std::vector<std::uint8_t> mac(std::uint8_t last) {
+  return {2, 0, 0, 0, 1, last};
+}
 
 class Engine : public ::testing::TestWithParam<std::string> {
  protected:
@@ -80,8 +82,8 @@ TEST_P(Engine, DoraLeasesAPoolAddressWithOptions) {
   EXPECT_EQ(ack->options.ip(opt::kSubnetMask), 0xffffff00u);
   EXPECT_EQ(ack->options.ip(opt::kRouters), kLink);
   EXPECT_EQ(ack->options.find(opt::kDnsServers)->size(), 8u);
-  EXPECT_EQ(*ack->options.find(opt::kDomainName), (codec::Bytes{'l', 'a', 'n', '.', 't', 'e',
-                                                                's', 't'}));
+  EXPECT_EQ(*ack->options.find(opt::kDomainName),
+            (codec::Bytes{'l', 'a', 'n', '.', 't', 'e', 's', 't'}));
   ASSERT_NE(store->byIp(kPoolLo), nullptr);
   EXPECT_EQ(store->byIp(kPoolLo)->expires, now + 3600);
 }
@@ -301,8 +303,9 @@ TEST_P(Engine, UnknownRelayLinkIsIgnored) {
 TEST_P(Engine, RespectsMaxMessageSize) {
   auto cfg = makeConfig();
   cfg->subnets[0].domainSearch.clear();
-  for (int i = 0; i < 40; ++i) cfg->subnets[0].domainSearch.push_back(
-        "host" + std::to_string(i) + ".site" + std::to_string(i) + ".example");
+  for (int i = 0; i < 40; ++i)
+    cfg->subnets[0].domainSearch.push_back("host" + std::to_string(i) + ".site" +
+                                           std::to_string(i) + ".example");
   server.reconfigure(cfg);
   auto a = client(1);
   a.prl = {1, 3, 119, 6, 15};

@@ -128,7 +128,7 @@ TEST(SqliteLeaseStore, BadRowsAreSkippedNotFatal) {
   }
   {
     sqlite::Database db(file);
-    db.exec("INSERT INTO leases VALUES (-4, x'4861', NULL, NULL, 5, 0)");       // bad ip
+    db.exec("INSERT INTO leases VALUES (-4, x'4861', NULL, NULL, 5, 0)");         // bad ip
     db.exec("INSERT INTO leases VALUES (167772166, x'4862', NULL, NULL, 5, 9)");  // bad state
     db.exec("INSERT INTO leases VALUES (167772167, x'4861', NULL, NULL, 5, 0)");  // dup client
     db.exec("INSERT INTO leases VALUES (167772168, x'4863', NULL, 'ok', 5, 0)");

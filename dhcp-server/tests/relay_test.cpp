@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "engine/relay.hpp"
+
+#include <gtest/gtest.h>
 
 namespace wk::dhcp::engine {
 namespace {

@@ -22,8 +22,8 @@ class TestClient {
   std::vector<std::uint8_t> clientId;  // option 61 when not empty
   std::vector<std::uint8_t> prl{1, 3, 6, 15, 51, 54};
   std::optional<std::vector<std::uint8_t>> relayInfo;  // option 82 as a relay would add
-  Ip4 giaddr = 0;       // acting behind a relay
-  Ip4 linkAddress = 0;  // the server interface it shares a link with
+  Ip4 giaddr = 0;                                      // acting behind a relay
+  Ip4 linkAddress = 0;                                 // the server interface it shares a link with
   bool broadcastFlag = false;
 
   // Exchanges. Each returns the reply (nullopt: the server stayed silent).

@@ -17,11 +17,16 @@ class Category : public boost::system::error_category {
   const char* name() const noexcept override { return "dhcp"; }
   std::string message(int ev) const override {
     switch (static_cast<Error>(ev)) {
-      case Error::kTruncated: return "truncated BOOTP header";
-      case Error::kBadCookie: return "no DHCP magic cookie";
-      case Error::kBadOption: return "option runs past its field";
-      case Error::kBadOverload: return "bad option overload";
-      case Error::kNoMessageType: return "missing or bad message type";
+      case Error::kTruncated:
+        return "truncated BOOTP header";
+      case Error::kBadCookie:
+        return "no DHCP magic cookie";
+      case Error::kBadOption:
+        return "option runs past its field";
+      case Error::kBadOverload:
+        return "bad option overload";
+      case Error::kNoMessageType:
+        return "missing or bad message type";
     }
     return "unknown dhcp error";
   }
@@ -81,14 +86,22 @@ const boost::system::error_category& errorCategory() {
 
 std::string_view toString(MessageType t) {
   switch (t) {
-    case MessageType::kDiscover: return "DISCOVER";
-    case MessageType::kOffer: return "OFFER";
-    case MessageType::kRequest: return "REQUEST";
-    case MessageType::kDecline: return "DECLINE";
-    case MessageType::kAck: return "ACK";
-    case MessageType::kNak: return "NAK";
-    case MessageType::kRelease: return "RELEASE";
-    case MessageType::kInform: return "INFORM";
+    case MessageType::kDiscover:
+      return "DISCOVER";
+    case MessageType::kOffer:
+      return "OFFER";
+    case MessageType::kRequest:
+      return "REQUEST";
+    case MessageType::kDecline:
+      return "DECLINE";
+    case MessageType::kAck:
+      return "ACK";
+    case MessageType::kNak:
+      return "NAK";
+    case MessageType::kRelease:
+      return "RELEASE";
+    case MessageType::kInform:
+      return "INFORM";
   }
   return "?";
 }
@@ -138,8 +151,8 @@ std::optional<std::uint16_t> Options::u16(std::uint8_t code) const {
 std::optional<std::uint32_t> Options::u32(std::uint8_t code) const {
   auto v = find(code);
   if (!v || v->size() != 4) return std::nullopt;
-  return std::uint32_t{(*v)[0]} << 24 | std::uint32_t{(*v)[1]} << 16 |
-         std::uint32_t{(*v)[2]} << 8 | (*v)[3];
+  return std::uint32_t{(*v)[0]} << 24 | std::uint32_t{(*v)[1]} << 16 | std::uint32_t{(*v)[2]} << 8 |
+         (*v)[3];
 }
 
 void Options::setU16(std::uint8_t code, std::uint16_t v) {
@@ -236,8 +249,7 @@ bool serialize(const Packet& packet, std::vector<std::uint8_t>& out, std::size_t
 
   std::vector<Chunk> chunks;
   for (const auto& item : packet.options.items()) {
-    if (item.code == opt::kPad || item.code == opt::kEnd || item.code == opt::kOverload)
-      continue;
+    if (item.code == opt::kPad || item.code == opt::kEnd || item.code == opt::kOverload) continue;
     std::span<const std::uint8_t> v = item.value;
     if (v.empty()) {
       chunks.push_back({item.code, v});

@@ -22,14 +22,16 @@ using Ip4 = std::uint32_t;
 using Bytes = std::vector<std::uint8_t>;
 
 enum class Error {
-  kTruncated = 1,    // shorter than the fixed BOOTP header
-  kBadCookie,        // no DHCP magic cookie (plain BOOTP is not served)
-  kBadOption,        // an option runs past its field
-  kBadOverload,      // option 52 with a bad value or repeated inside sname/file
-  kNoMessageType,    // option 53 missing or out of range
+  kTruncated = 1,  // shorter than the fixed BOOTP header
+  kBadCookie,      // no DHCP magic cookie (plain BOOTP is not served)
+  kBadOption,      // an option runs past its field
+  kBadOverload,    // option 52 with a bad value or repeated inside sname/file
+  kNoMessageType,  // option 53 missing or out of range
 };
 const boost::system::error_category& errorCategory();
-inline ErrorCode make_error_code(Error e) { return {static_cast<int>(e), errorCategory()}; }
+inline ErrorCode make_error_code(Error e) {
+  return {static_cast<int>(e), errorCategory()};
+}
 
 enum class MessageType : std::uint8_t {
   kDiscover = 1,
@@ -46,18 +48,17 @@ std::string_view toString(MessageType t);
 namespace opt {
 inline constexpr std::uint8_t kPad = 0, kSubnetMask = 1, kRouters = 3, kDnsServers = 6,
                               kHostname = 12, kDomainName = 15, kBroadcast = 28, kNtp = 42,
-                              kRequestedIp = 50, kLeaseTime = 51, kOverload = 52,
-                              kMessageType = 53, kServerId = 54, kParamList = 55, kMessage = 56,
-                              kMaxSize = 57, kT1 = 58, kT2 = 59, kClientId = 61,
-                              kRelayAgent = 82, kDomainSearch = 119, kClasslessRoutes = 121,
-                              kEnd = 255;
+                              kRequestedIp = 50, kLeaseTime = 51, kOverload = 52, kMessageType = 53,
+                              kServerId = 54, kParamList = 55, kMessage = 56, kMaxSize = 57,
+                              kT1 = 58, kT2 = 59, kClientId = 61, kRelayAgent = 82,
+                              kDomainSearch = 119, kClasslessRoutes = 121, kEnd = 255;
 }
 
 inline constexpr std::uint8_t kBootRequest = 1;
 inline constexpr std::uint8_t kBootReply = 2;
 inline constexpr std::uint16_t kBroadcastFlag = 0x8000;
-inline constexpr std::size_t kFixedSize = 236;        // BOOTP header without the cookie
-inline constexpr std::size_t kMinMessage = 300;       // BOOTP minimum, padded to it
+inline constexpr std::size_t kFixedSize = 236;               // BOOTP header without the cookie
+inline constexpr std::size_t kMinMessage = 300;              // BOOTP minimum, padded to it
 inline constexpr std::size_t kDefaultMaxMessage = 576 - 28;  // RFC 2131: 576-byte datagram
 
 // Options in the order they appeared; repeated instances of one code are concatenated

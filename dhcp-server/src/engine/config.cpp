@@ -28,7 +28,9 @@ std::optional<std::pair<Ip4, unsigned>> parseCidr4(std::string_view text) {
   return std::pair{*ip, len};
 }
 
-Ip4 maskOf(unsigned len) { return len == 0 ? 0 : ~Ip4{0} << (32 - len); }
+Ip4 maskOf(unsigned len) {
+  return len == 0 ? 0 : ~Ip4{0} << (32 - len);
+}
 
 }  // namespace
 
@@ -151,8 +153,8 @@ std::shared_ptr<const Config> loadConfig(config::Table root) {
       if (!dst || !gw)
         st.error("classless_routes", "expected \"PREFIX via ROUTER\": " + text);
       else
-        s.classlessRoutes.push_back({dst->first & maskOf(dst->second),
-                                     static_cast<std::uint8_t>(dst->second), *gw});
+        s.classlessRoutes.push_back(
+            {dst->first & maskOf(dst->second), static_cast<std::uint8_t>(dst->second), *gw});
     }
     s.leaseTime = seconds(st.duration("lease_time", s.leaseTime));
     if (s.leaseTime < std::chrono::seconds(10)) {

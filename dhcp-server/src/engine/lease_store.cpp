@@ -6,7 +6,9 @@
 
 namespace wk::dhcp::engine {
 namespace {
-std::string key(const Bytes& b) { return {b.begin(), b.end()}; }
+std::string key(const Bytes& b) {
+  return {b.begin(), b.end()};
+}
 }  // namespace
 
 const Lease* MemoryLeaseStore::byIp(Ip4 ip) const {
@@ -117,8 +119,12 @@ SqliteLeaseStore::~SqliteLeaseStore() {
   }
 }
 
-void SqliteLeaseStore::onPut(const Lease& lease) { dirty_[lease.ip] = true; }
-void SqliteLeaseStore::onErase(Ip4 ip) { dirty_[ip] = false; }
+void SqliteLeaseStore::onPut(const Lease& lease) {
+  dirty_[lease.ip] = true;
+}
+void SqliteLeaseStore::onErase(Ip4 ip) {
+  dirty_[ip] = false;
+}
 
 void SqliteLeaseStore::commit() {
   if (dirty_.empty()) return;

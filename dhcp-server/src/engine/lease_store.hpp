@@ -32,9 +32,7 @@ struct Lease {
   LeaseState state = LeaseState::kActive;
 
   // Whether the address may go to a different client at `now`.
-  bool reusable(std::int64_t now) const {
-    return state == LeaseState::kReleased || expires <= now;
-  }
+  bool reusable(std::int64_t now) const { return state == LeaseState::kReleased || expires <= now; }
   bool operator==(const Lease&) const = default;
 };
 

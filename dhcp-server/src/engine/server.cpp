@@ -11,7 +11,9 @@ namespace {
 constexpr Ip4 kBroadcast = 0xFFFFFFFF;
 constexpr std::uint16_t kServerPort = 67;
 constexpr std::uint16_t kClientPort = 68;
-std::string key(const Bytes& b) { return {b.begin(), b.end()}; }
+std::string key(const Bytes& b) {
+  return {b.begin(), b.end()};
+}
 }  // namespace
 
 struct Server::Context {
@@ -43,7 +45,9 @@ Bytes clientKey(const Packet& p) {
 Server::Server(std::shared_ptr<const Config> config, LeaseStore& store)
     : config_(std::move(config)), store_(store) {}
 
-void Server::reconfigure(std::shared_ptr<const Config> config) { config_ = std::move(config); }
+void Server::reconfigure(std::shared_ptr<const Config> config) {
+  config_ = std::move(config);
+}
 
 bool Server::isOwn(Ip4 ip, const Context& c) const {
   return ip == c.serverId || ip == config_->serverId ||
@@ -80,12 +84,19 @@ std::optional<Outgoing> Server::handle(const Incoming& in, std::int64_t now) {
     maxSize = std::min<std::size_t>(*m, 1500) - 28;
   Context c{in, p, now, clientKey(p), subnet, serverId, maxSize};
   switch (*type) {
-    case MessageType::kDiscover: return discover(c);
-    case MessageType::kRequest: return request(c);
-    case MessageType::kDecline: return decline(c);
-    case MessageType::kRelease: return release(c);
-    case MessageType::kInform: return inform(c);
-    default: ++stats_.dropped; return std::nullopt;
+    case MessageType::kDiscover:
+      return discover(c);
+    case MessageType::kRequest:
+      return request(c);
+    case MessageType::kDecline:
+      return decline(c);
+    case MessageType::kRelease:
+      return release(c);
+    case MessageType::kInform:
+      return inform(c);
+    default:
+      ++stats_.dropped;
+      return std::nullopt;
   }
 }
 
@@ -117,8 +128,8 @@ std::optional<Ip4> Server::allocate(Context& c, std::optional<Ip4> requested) {
   }
   if (requested && s.inPool(*requested) && availableTo(c, *requested)) return *requested;
   for (const Pool& pool : s.pools) {
-    Ip4& next = cursor_.try_emplace(std::uint64_t{pool.first} << 32 | pool.last, pool.first)
-                    .first->second;
+    Ip4& next =
+        cursor_.try_emplace(std::uint64_t{pool.first} << 32 | pool.last, pool.first).first->second;
     while (next >= pool.first && next <= pool.last) {
       Ip4 ip = next++;
       if (next == 0) next = pool.last + 1;  // wrapped past 255.255.255.255
@@ -170,8 +181,8 @@ Lease Server::commitLease(Context& c, Ip4 ip) {
   if (const Reservation* r = c.subnet->reservationOf(ip); r && !r->hostname.empty())
     l.hostname = r->hostname;
   else if (auto h = c.p.options.find(opt::kHostname))
-    l.hostname.assign(h->begin(), h->begin() + static_cast<std::ptrdiff_t>(
-                                                   std::min<std::size_t>(h->size(), 63)));
+    l.hostname.assign(
+        h->begin(), h->begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(h->size(), 63)));
   l.expires = c.now + c.subnet->leaseTime.count();
   l.state = LeaseState::kActive;
   store_.put(l);
@@ -315,7 +326,9 @@ Outgoing Server::reply(Context& c, MessageType type, Ip4 yiaddr, bool withLease)
   auto add = [&](std::uint8_t code) {
     if (o.has(code)) return;
     switch (code) {
-      case opt::kSubnetMask: o.setIp(code, s.mask); break;
+      case opt::kSubnetMask:
+        o.setIp(code, s.mask);
+        break;
       case opt::kRouters:
         if (!s.routers.empty()) o.setIps(code, s.routers);
         break;
@@ -330,7 +343,9 @@ Outgoing Server::reply(Context& c, MessageType type, Ip4 yiaddr, bool withLease)
             res && !res->hostname.empty())
           o.setText(code, res->hostname);
         break;
-      case opt::kBroadcast: o.setIp(code, s.broadcast()); break;
+      case opt::kBroadcast:
+        o.setIp(code, s.broadcast());
+        break;
       case opt::kNtp:
         if (!s.ntpServers.empty()) o.setIps(code, s.ntpServers);
         break;
@@ -341,14 +356,15 @@ Outgoing Server::reply(Context& c, MessageType type, Ip4 yiaddr, bool withLease)
       case opt::kClasslessRoutes:
         if (!s.classlessRoutes.empty()) o.set(code, codec::encodeRoutes(s.classlessRoutes));
         break;
-      default: break;
+      default:
+        break;
     }
   };
   if (auto prl = c.p.options.find(opt::kParamList)) {
     for (std::uint8_t code : *prl) add(code);  // in the order the client asked
   } else {
-    for (std::uint8_t code : {opt::kSubnetMask, opt::kRouters, opt::kDnsServers,
-                              opt::kDomainName, opt::kHostname})
+    for (std::uint8_t code :
+         {opt::kSubnetMask, opt::kRouters, opt::kDnsServers, opt::kDomainName, opt::kHostname})
       add(code);
   }
   if (auto id = c.p.options.find(opt::kClientId)) o.set(opt::kClientId, *id);  // RFC 6842

@@ -55,9 +55,8 @@ int openSocket(std::uint32_t address, std::uint16_t port, const std::string& dev
   if (::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) < 0) fail("IP_PKTINFO");
   int buf = 4 << 20;
   ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);  // best effort
-  if (!device.empty() &&
-      ::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device.c_str(),
-                   static_cast<socklen_t>(device.size())) < 0)
+  if (!device.empty() && ::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device.c_str(),
+                                      static_cast<socklen_t>(device.size())) < 0)
     fail(("SO_BINDTODEVICE " + device).c_str());
   sockaddr_in sa{};
   sa.sin_family = AF_INET;

@@ -32,7 +32,7 @@ struct Datagram {
   std::uint32_t source = 0;
   std::uint16_t sourcePort = 0;
   unsigned ifindex = 0;
-  std::uint32_t destination = 0;  // the header destination (may be broadcast)
+  std::uint32_t destination = 0;   // the header destination (may be broadcast)
   std::uint32_t localAddress = 0;  // our address on the receiving interface
 };
 

@@ -21,8 +21,8 @@ constexpr std::size_t kBatch = 64;
 
 asio::awaitable<void> linkLoop(RelayService* relay, std::size_t index) {
   while (!relay->stopped()) {
-    auto [ec] = co_await relay->linkSocket(index).async_wait(
-        asio::ip::udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await relay->linkSocket(index).async_wait(asio::ip::udp::socket::wait_read,
+                                                             asio::as_tuple(asio::use_awaitable));
     if (ec || relay->stopped()) break;
     relay->drainLink(index);
   }
@@ -30,8 +30,8 @@ asio::awaitable<void> linkLoop(RelayService* relay, std::size_t index) {
 
 asio::awaitable<void> upstreamLoop(RelayService* relay) {
   while (!relay->stopped()) {
-    auto [ec] = co_await relay->upstreamSocket().async_wait(
-        asio::ip::udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await relay->upstreamSocket().async_wait(asio::ip::udp::socket::wait_read,
+                                                            asio::as_tuple(asio::use_awaitable));
     if (ec || relay->stopped()) break;
     relay->drainUpstream();
   }
@@ -124,7 +124,8 @@ void RelayService::drainLink(std::size_t index) {
       ++dropped_;
       continue;
     }
-    for (const auto& [ip, port] : config_.servers) send(upstream_->native_handle(), wire_, ip, port);
+    for (const auto& [ip, port] : config_.servers)
+      send(upstream_->native_handle(), wire_, ip, port);
     ++forwarded_;
   }
 }

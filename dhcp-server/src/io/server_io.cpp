@@ -122,14 +122,14 @@ void DhcpService::drain(std::size_t index) {
     if (!d) break;
     // A wildcard listener also hears broadcasts on served links; their link socket
     // answers those, so the listener ignores them (one reply, not two).
-    if (!s.link && std::find(servedIfindex_.begin(), servedIfindex_.end(), d->ifindex) !=
-                       servedIfindex_.end())
+    if (!s.link &&
+        std::find(servedIfindex_.begin(), servedIfindex_.end(), d->ifindex) != servedIfindex_.end())
       continue;
     if (d->size == 0) continue;
     auto packet = codec::parse(std::span<const std::uint8_t>(buffer_.data(), d->size));
     if (!packet) {
-      spdlog::debug("dropped malformed datagram from {}:{}: {}", formatIp(d->source),
-                    d->sourcePort, packet.error().message());
+      spdlog::debug("dropped malformed datagram from {}:{}: {}", formatIp(d->source), d->sourcePort,
+                    packet.error().message());
       continue;
     }
     engine::Incoming in;
@@ -149,7 +149,8 @@ void DhcpService::drain(std::size_t index) {
     if (!codec::serialize(out->packet, wire_, out->maxSize)) continue;
     // A relay answers on the port it sent from (perfdhcp and some relays are not on 67).
     std::uint16_t port = out->port;
-    if (out->packet.giaddr && out->destination == out->packet.giaddr && d->source == out->destination)
+    if (out->packet.giaddr && out->destination == out->packet.giaddr &&
+        d->source == out->destination)
       port = d->sourcePort;
     if (out->durable)
       held_.push_back({index, wire_, out->destination, port});
@@ -178,26 +179,24 @@ int listLeases(config::Table root) {
   engine::SqliteLeaseStore store(cfg->leaseDb);
   std::vector<engine::Lease> leases;
   store.forEach([&](const engine::Lease& l) { leases.push_back(l); });
-  std::sort(leases.begin(), leases.end(),
-            [](const auto& a, const auto& b) { return a.ip < b.ip; });
+  std::sort(leases.begin(), leases.end(), [](const auto& a, const auto& b) { return a.ip < b.ip; });
   const std::int64_t now = std::time(nullptr);
   std::printf("%-15s  %-8s  %-20s  %-20s  %s\n", "address", "state", "expires (UTC)", "hwaddr",
               "hostname");
   for (const auto& l : leases) {
-    const char* state = l.state == engine::LeaseState::kDeclined ? "declined"
+    const char* state = l.state == engine::LeaseState::kDeclined   ? "declined"
                         : l.state == engine::LeaseState::kReleased ? "released"
-                        : l.expires <= now                          ? "expired"
-                                                                    : "active";
+                        : l.expires <= now                         ? "expired"
+                                                                   : "active";
     std::time_t t = static_cast<std::time_t>(l.expires);
     std::tm tm{};
     gmtime_r(&t, &tm);
     char when[32];
     std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-    std::string hw = l.hwaddr.size() > 1
-                         ? codec::formatHex(std::span(l.hwaddr).subspan(1))
-                         : std::string("-");
-    std::printf("%-15s  %-8s  %-20s  %-20s  %s\n", formatIp(l.ip).c_str(), state, when,
-                hw.c_str(), l.hostname.empty() ? "-" : l.hostname.c_str());
+    std::string hw =
+        l.hwaddr.size() > 1 ? codec::formatHex(std::span(l.hwaddr).subspan(1)) : std::string("-");
+    std::printf("%-15s  %-8s  %-20s  %-20s  %s\n", formatIp(l.ip).c_str(), state, when, hw.c_str(),
+                l.hostname.empty() ? "-" : l.hostname.c_str());
   }
   return 0;
 }

@@ -23,7 +23,7 @@ class DhcpService : public wk::Service {
 
   struct Socket {
     std::unique_ptr<boost::asio::ip::udp::socket> socket;
-    unsigned ifindex = 0;        // for link sockets
+    unsigned ifindex = 0;  // for link sockets
     std::uint32_t linkAddress = 0;
     bool link = false;
   };
