@@ -126,12 +126,22 @@ void SqliteLeaseStore::onErase(Ip4 ip) {
   dirty_[ip] = false;
 }
 
-void SqliteLeaseStore::commit() {
-  if (dirty_.empty()) return;
-  sqlite::Transaction tx(db_->db);
+LeaseStore::Batch SqliteLeaseStore::takeBatch() {
+  Batch batch;
+  batch.reserve(dirty_.size());
   for (const auto& [ip, present] : dirty_) {
     const Lease* l = present ? byIp(ip) : nullptr;
-    if (l) {
+    batch.push_back({ip, l ? std::optional<Lease>(*l) : std::nullopt});
+  }
+  dirty_.clear();
+  return batch;
+}
+
+void SqliteLeaseStore::writeBatch(const Batch& batch) {
+  if (batch.empty()) return;
+  sqlite::Transaction tx(db_->db);
+  for (const auto& change : batch) {
+    if (const auto& l = change.lease) {
       auto& s = *db_->upsert;
       s.reset();
       s.bind(1, static_cast<std::int64_t>(l->ip));
@@ -144,12 +154,11 @@ void SqliteLeaseStore::commit() {
     } else {
       auto& s = *db_->remove;
       s.reset();
-      s.bind(1, static_cast<std::int64_t>(ip));
+      s.bind(1, static_cast<std::int64_t>(change.ip));
       s.run();
     }
   }
   tx.commit();
-  dirty_.clear();
 }
 
 std::unique_ptr<LeaseStore> openLeaseStore(const std::filesystem::path& file) {

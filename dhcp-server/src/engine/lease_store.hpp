@@ -53,9 +53,21 @@ class LeaseStore {
   virtual void forEach(const std::function<void(const Lease&)>& fn) const = 0;
   virtual std::size_t size() const = 0;
   // Makes every earlier put/erase durable (one transaction, one fsync). Throws on failure.
-  virtual void commit() = 0;
-  // Changes made since the last commit (0 for a store without durability).
+  // Equivalent to writeBatch(takeBatch()).
+  virtual void commit() { writeBatch(takeBatch()); }
+  // Changes made since the last takeBatch (0 for a store without durability).
   virtual std::size_t pending() const = 0;
+
+  // Group commit split in two, so the write can run on another thread: takeBatch (on the
+  // engine's thread) copies out the changed rows; writeBatch (on one writer thread at a
+  // time, in the order batches were taken) makes them durable. Throws on failure.
+  struct Change {
+    Ip4 ip;
+    std::optional<Lease> lease;  // nullopt: erased
+  };
+  using Batch = std::vector<Change>;
+  virtual Batch takeBatch() = 0;
+  virtual void writeBatch(const Batch& batch) = 0;
 };
 
 class MemoryLeaseStore : public LeaseStore {
@@ -68,8 +80,9 @@ class MemoryLeaseStore : public LeaseStore {
                                     const std::function<bool(Ip4)>& skip) const override;
   void forEach(const std::function<void(const Lease&)>& fn) const override;
   std::size_t size() const override { return byIp_.size(); }
-  void commit() override {}
   std::size_t pending() const override { return 0; }
+  Batch takeBatch() override { return {}; }
+  void writeBatch(const Batch&) override {}
 
  protected:
   // Hooks for a write-through backend; called after the in-memory change.
@@ -91,8 +104,9 @@ class SqliteLeaseStore : public MemoryLeaseStore {
  public:
   explicit SqliteLeaseStore(const std::filesystem::path& file);
   ~SqliteLeaseStore() override;
-  void commit() override;
   std::size_t pending() const override { return dirty_.size(); }
+  Batch takeBatch() override;
+  void writeBatch(const Batch& batch) override;
   std::size_t skippedRows() const { return skipped_; }
 
  protected:

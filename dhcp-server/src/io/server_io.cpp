@@ -19,7 +19,7 @@ using codec::formatIp;
 
 namespace {
 
-constexpr std::size_t kBatch = 64;  // datagrams handled per commit at most
+constexpr std::size_t kBatch = 256;  // datagrams handled per wakeup at most
 
 asio::awaitable<void> receiveLoop(DhcpService* service, std::size_t index) {
   auto& sock = *service->socket(index).socket;
@@ -42,6 +42,7 @@ DhcpService::DhcpService(Runtime& runtime, config::Table root)
 }
 
 DhcpService::~DhcpService() {
+  writer_.reset();  // joins the writer before the store goes
   try {
     store_->commit();
   } catch (const std::exception& e) {
@@ -80,6 +81,9 @@ void DhcpService::start() {
   }
   for (auto a : localAddresses()) own.push_back(a);
   engine_->setOwnAddresses(own);
+  if (!config_->leaseDb.empty())
+    writer_ = std::make_unique<CommitWorker>(
+        *store_, ctx, [this](std::uint64_t upTo, bool ok) { releaseAcks(upTo, ok); });
   for (std::size_t i = 0; i < sockets_.size(); ++i)
     asio::co_spawn(ctx, receiveLoop(this, i), asio::detached);
   runtime_.onStop([this] { asio::post(runtime_.context(0), [this] { stop(); }); });
@@ -87,14 +91,19 @@ void DhcpService::start() {
 
 void DhcpService::stop() {
   stopped_ = true;
+  if (writer_) {
+    // Write what is queued, then answer the clients whose leases made it to disk.
+    if (!held_.empty() || store_->pending()) {
+      waiting_.emplace_back(writer_->submit(store_->takeBatch()), std::move(held_));
+      held_.clear();
+    }
+    writer_->finish();
+    releaseAcks(writer_->durable(), true);
+    releaseAcks(UINT64_MAX, false);
+  }
   for (auto& s : sockets_) {
     boost::system::error_code ec;
     s.socket->close(ec);
-  }
-  try {
-    store_->commit();
-  } catch (const std::exception& e) {
-    spdlog::error("lease database: {}", e.what());
   }
   const auto& st = engine_->stats();
   spdlog::info("stopped: {} received, {} offers, {} acks, {} naks, {} declines, {} releases",
@@ -157,17 +166,36 @@ void DhcpService::drain(std::size_t index) {
     else if (!send(fd, wire_, out->destination, port))
       spdlog::debug("send to {}:{} failed", formatIp(out->destination), port);
   }
-  if (store_->pending() == 0 && held_.empty()) return;
-  try {
-    store_->commit();  // one transaction and one fsync for the whole batch
-  } catch (const std::exception& e) {
-    spdlog::error("lease database commit failed, {} ACK(s) withheld: {}", held_.size(), e.what());
+  if (held_.empty() && store_->pending() == 0) return;
+  if (!writer_) {  // leases in memory: nothing to wait for
+    releaseAcks(0, true);
+    return;
+  }
+  // The writer thread commits this batch (together with any others that queue up while
+  // it is busy) and posts back; the ACKs wait for that, the next batch does not.
+  waiting_.emplace_back(writer_->submit(store_->takeBatch()), std::move(held_));
+  held_.clear();
+}
+
+void DhcpService::releaseAcks(std::uint64_t upTo, bool ok) {
+  auto sendAll = [this, ok](std::vector<Held>& acks) {
+    if (!ok && !acks.empty())
+      spdlog::error("lease database: {} ACK(s) withheld, their leases are not durable",
+                    acks.size());
+    if (!ok) return;
+    for (const auto& h : acks)
+      if (sockets_[h.socket].socket->is_open())
+        send(sockets_[h.socket].socket->native_handle(), h.data, h.to, h.port);
+  };
+  if (!writer_) {
+    sendAll(held_);
     held_.clear();
     return;
   }
-  for (const auto& h : held_)
-    send(sockets_[h.socket].socket->native_handle(), h.data, h.to, h.port);
-  held_.clear();
+  while (!waiting_.empty() && waiting_.front().first <= upTo) {
+    sendAll(waiting_.front().second);
+    waiting_.pop_front();
+  }
 }
 
 int listLeases(config::Table root) {

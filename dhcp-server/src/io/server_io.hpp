@@ -6,9 +6,11 @@
 // then releases the ACKs of that batch (group commit).
 
 #include <boost/asio/ip/udp.hpp>
+#include <deque>
 #include <memory>
 #include <vector>
 
+#include "commit_worker.hpp"
 #include "engine/server.hpp"
 #include "wk/daemon.hpp"
 
@@ -49,7 +51,11 @@ class DhcpService : public wk::Service {
     std::uint32_t to;
     std::uint16_t port;
   };
-  std::vector<Held> held_;
+  void releaseAcks(std::uint64_t upTo, bool ok);
+
+  std::vector<Held> held_;  // ACKs of the batch being handled
+  std::deque<std::pair<std::uint64_t, std::vector<Held>>> waiting_;  // behind a commit
+  std::unique_ptr<CommitWorker> writer_;  // only with a lease database
   bool stopped_ = false;
 };
 
