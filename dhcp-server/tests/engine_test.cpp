@@ -197,6 +197,23 @@ TEST_P(Engine, InitReboot) {
   EXPECT_EQ(b.initReboot(ip)->messageType(), MessageType::kNak);
 }
 
+TEST_P(Engine, InitRebootAfterReleaseGetsTheSameAddress) {
+  auto a = client(1);
+  Ip4 ip = *a.dora();
+  a.release();
+  now += 100;
+  auto r = a.initReboot(ip);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->messageType(), MessageType::kAck);
+  EXPECT_EQ(store->byIp(ip)->state, engine::LeaseState::kActive);
+}
+
+TEST_P(Engine, UnidentifiableClientsAreIgnored) {
+  TestClient c(server, {}, &now);  // hlen 0 and no client identifier
+  c.linkAddress = kLink;
+  EXPECT_FALSE(c.discover());
+}
+
 TEST_P(Engine, RenewAndRebindExtendTheLease) {
   auto a = client(1);
   Ip4 ip = *a.dora();

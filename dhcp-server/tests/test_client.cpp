@@ -8,7 +8,7 @@ namespace opt = codec::opt;
 
 TestClient::TestClient(engine::Server& server, std::vector<std::uint8_t> m, std::int64_t* clock)
     : mac(std::move(m)), server_(server), clock_(clock) {
-  xid_ = 0x1000u + mac.back() * 65536u;
+  xid_ = 0x1000u + (mac.empty() ? 0u : mac.back() * 65536u);
 }
 
 Packet TestClient::build(MessageType type) {

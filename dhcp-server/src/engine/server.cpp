@@ -83,6 +83,10 @@ std::optional<Outgoing> Server::handle(const Incoming& in, std::int64_t now) {
   if (auto m = p.options.u16(opt::kMaxSize); m && *m >= 576)
     maxSize = std::min<std::size_t>(*m, 1500) - 28;
   Context c{in, p, now, clientKey(p), subnet, serverId, maxSize};
+  if (c.client.size() <= 2) {  // neither client id nor hardware address: cannot tell apart
+    ++stats_.dropped;
+    return std::nullopt;
+  }
   switch (*type) {
     case MessageType::kDiscover:
       return discover(c);
@@ -247,7 +251,8 @@ std::optional<Outgoing> Server::request(Context& c) {
     if (!s) return std::nullopt;
     if (!s->contains(*requested)) return nak(c, "wrong network");
     const Lease* held = store_.byIp(*requested);
-    bool ours = held && held->client == c.client && held->state == LeaseState::kActive;
+    // Ours even if released or expired, as long as nobody else has taken it since.
+    bool ours = held && held->client == c.client && held->state != LeaseState::kDeclined;
     if ((ours || (mine && mine->ip == *requested)) && grantable(*requested)) return ack(*requested);
     if (held && held->client != c.client && !held->reusable(c.now))
       return nak(c, "address belongs to another client");

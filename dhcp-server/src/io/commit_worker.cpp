@@ -9,7 +9,9 @@ namespace wk::dhcp::io {
 CommitWorker::CommitWorker(engine::LeaseStore& store, boost::asio::io_context& context, Done done)
     : store_(store), context_(context), done_(std::move(done)), thread_([this] { run(); }) {}
 
-CommitWorker::~CommitWorker() { finish(); }
+CommitWorker::~CommitWorker() {
+  finish();
+}
 
 std::uint64_t CommitWorker::submit(engine::LeaseStore::Batch batch) {
   std::uint64_t seq;

@@ -4,8 +4,8 @@
 // meanwhile is written as one transaction (group commit). Completion is posted back to
 // the engine's io_context, which then releases the ACKs of those batches.
 
-#include <boost/asio/io_context.hpp>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>

@@ -55,7 +55,7 @@ class DhcpService : public wk::Service {
 
   std::vector<Held> held_;  // ACKs of the batch being handled
   std::deque<std::pair<std::uint64_t, std::vector<Held>>> waiting_;  // behind a commit
-  std::unique_ptr<CommitWorker> writer_;  // only with a lease database
+  std::unique_ptr<CommitWorker> writer_;                             // only with a lease database
   bool stopped_ = false;
 };
 
