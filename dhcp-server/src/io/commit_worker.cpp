@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <chrono>
 
 namespace wk::dhcp::io {
 
@@ -50,8 +51,14 @@ void CommitWorker::run() {
                     std::make_move_iterator(batch.end()));
     const std::uint64_t upTo = work.back().first;
     bool ok = true;
+    const auto started = std::chrono::steady_clock::now();
     try {
       store_.writeBatch(merged);
+      auto took = std::chrono::steady_clock::now() - started;
+      if (took > std::chrono::seconds(1))  // clients retransmit after a second or so
+        spdlog::warn("lease database: commit of {} change(s) took {} ms (slow disk?)",
+                     merged.size(),
+                     std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
       durable_.store(upTo, std::memory_order_release);
     } catch (const std::exception& e) {
       ok = false;

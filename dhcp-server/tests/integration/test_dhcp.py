@@ -156,10 +156,11 @@ def events(path):
             for line in path.read_text().splitlines()]
 
 
-def udhcpc(tmp_path, n=NS_C1, i=IF_CA, extra=(), timeout=20):
+def udhcpc(tmp_path, n=NS_C1, i=IF_CA, extra=(), timeout=60):
     """One-shot udhcpc: gets a lease and exits. Returns the recorded events."""
     script, out = udhcpc_script(tmp_path)
-    ns(n, "udhcpc", "-i", i, "-s", str(script), "-q", "-f", "-n", "-t", "4", "-T", "1",
+    # Generous retries: an ACK waits for its fsync, which a busy CI disk can stretch.
+    ns(n, "udhcpc", "-i", i, "-s", str(script), "-q", "-f", "-n", "-t", "8", "-T", "2",
        "-O", "search", "-O", "staticroutes", "-O", "ntpsrv", *extra, timeout=timeout)
     return events(out)
 
@@ -267,10 +268,10 @@ def test_udhcpc_renews_and_releases(net, tmp_path):
     with start_server(tmp_path, lease_time="1h") as srv:
         script, out = udhcpc_script(tmp_path)
         proc = subprocess.Popen(["ip", "netns", "exec", NS_C1, "udhcpc", "-i", IF_CA, "-s",
-                                 str(script), "-f", "-R", "-t", "4", "-T", "1"],
+                                 str(script), "-f", "-R", "-t", "8", "-T", "2"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            bound = wait_for(lambda: [e for e in events(out) if e["event"] == "bound"], 15, "bound")
+            bound = wait_for(lambda: [e for e in events(out) if e["event"] == "bound"], 30, "bound")
             ip = bound[0]["ip"]
             proc.send_signal(signal.SIGUSR1)  # udhcpc: renew now (unicast REQUEST)
             renew = wait_for(lambda: [e for e in events(out) if e["event"] == "renew"], 10,
@@ -309,7 +310,7 @@ def test_decline_sets_address_aside(net, tmp_path):
     ns(NS_SRV, "ip", "addr", "add", "192.168.50.100/24", "dev", IF_SA)
     try:
         with start_server(tmp_path) as srv:
-            ev = udhcpc(tmp_path, extra=("-a",), timeout=40)
+            ev = udhcpc(tmp_path, extra=("-a",), timeout=90)
             ip = [e for e in ev if e["event"] == "bound"][-1]["ip"]
             assert ip != "192.168.50.100"
             assert leases(tmp_path)["192.168.50.100"]["state"] == "declined"
@@ -419,10 +420,10 @@ lease_time = "1h"
     with start_server(tmp_path, extra_subnet=small) as srv:
         script, out = udhcpc_script(tmp_path)
         proc = subprocess.Popen(["ip", "netns", "exec", NS_C1, "udhcpc", "-i", IF_CA, "-s",
-                                 str(script), "-f", "-t", "4", "-T", "1"],
+                                 str(script), "-f", "-t", "8", "-T", "2"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            bound = wait_for(lambda: [e for e in events(out) if e["event"] == "bound"], 15, "bound")
+            bound = wait_for(lambda: [e for e in events(out) if e["event"] == "bound"], 30, "bound")
             # 500 random MACs against a 20-address pool, relayed like perfdhcp does.
             ns(NS_RLY, "perfdhcp", "-4", "-l", "192.168.60.2", "-r", "500", "-R", "500",
                "-n", "500", "-W", "1000000", "192.168.60.1", check=False, timeout=60)
