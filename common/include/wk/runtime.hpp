@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -72,6 +73,9 @@ class Runtime {
 
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   boost::asio::io_context control_;
+  // Created with the runtime, before any socket is bound, so a signal that arrives while
+  // the daemon starts is queued instead of killing it.
+  boost::asio::signal_set signals_;
   std::vector<std::function<void()>> stopHooks_;
   std::vector<std::function<void()>> reloadHooks_;
   std::chrono::milliseconds shutdownTimeout_;

@@ -80,9 +80,9 @@ class Connection {
   boost::asio::ip::tcp::socket& socket() { return socket_; }
   void close();
 
-  // Used by TcpServer.
+  // Used by TcpServer: a graceful stop cancels an idle connection, flags a busy one.
   void markStopping();
-  boost::asio::awaitable<void> watchdog();
+  friend boost::asio::awaitable<void> connectionWatchdog(std::shared_ptr<Connection> self);
 
  private:
   boost::asio::awaitable<Result<std::size_t>> fill();
