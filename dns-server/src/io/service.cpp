@@ -1,0 +1,219 @@
+#include "io/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include "codec/types.hpp"
+#include "io/transfer.hpp"
+
+namespace wk::dns::io {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::uint32_t nowSeconds() {
+  return static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+// Per-thread state: the thread's Responder and its cached snapshot.
+struct ThreadState {
+  explicit ThreadState(engine::ResponderConfig config) : responder(std::move(config)) {}
+  engine::Responder responder;
+  std::shared_ptr<const Snapshot> snapshot;
+  std::uint64_t generation = ~std::uint64_t{0};
+
+  const Snapshot& refresh(const DnsService& service) {
+    std::uint64_t g = service.generation();
+    if (g != generation) {  // rare: only after a reload
+      snapshot = service.snapshot();
+      generation = g;
+    }
+    return *snapshot;
+  }
+};
+
+asio::awaitable<void> tcpSession(DnsService* service, std::shared_ptr<std::vector<std::unique_ptr<ThreadState>>> states,
+                                 Connection& conn) {
+  ThreadState& state = *(*states)[conn.thread()];
+  std::vector<std::uint8_t> query(65535);
+  std::vector<std::uint8_t> reply;
+  const auto idle = service->config().tcpIdleTimeout;
+  engine::Client client;
+  client.address = unmapped(conn.remote().address());
+  client.tcp = true;
+  for (;;) {
+    conn.expiresAfter(idle);
+    std::uint8_t prefix[2];
+    if (!co_await conn.readExactly(prefix)) co_return;  // EOF, idle timeout, or stopping
+    std::size_t length = std::size_t(prefix[0]) << 8 | prefix[1];
+    if (length == 0) co_return;
+    if (!co_await conn.readExactly({query.data(), length})) co_return;
+    const Snapshot& snap = state.refresh(*service);
+    client.now = nowSeconds();
+    auto out = state.responder.respond({query.data(), length}, snap.zones, client);
+    if (out.empty()) continue;  // QR=1 or a runt: nothing to say
+    if (state.responder.lastOutcome() == engine::Outcome::kTransfer) {
+      // Keep the snapshot alive while streaming; the responder's buffer is reused by other
+      // sessions on this thread, so the transfer builds its own messages.
+      auto held = state.snapshot;
+      const auto& question = state.responder.lastQuestion();
+      std::vector<std::vector<std::uint8_t>> messages;
+      std::uint16_t id = static_cast<std::uint16_t>(query[0] << 8 | query[1]);
+      if (!buildTransfer(*held, question, id, client.address, messages)) {
+        reply.assign(out.begin(), out.end());  // REFUSED
+        messages.clear();
+        messages.push_back(reply);
+      }
+      for (const auto& m : messages) {
+        std::uint8_t len[2] = {static_cast<std::uint8_t>(m.size() >> 8), static_cast<std::uint8_t>(m.size())};
+        if (!co_await conn.write(std::span<const std::uint8_t>(len, 2))) co_return;
+        if (!co_await conn.write(std::span<const std::uint8_t>(m))) co_return;
+      }
+      continue;
+    }
+    reply.resize(2 + out.size());
+    reply[0] = static_cast<std::uint8_t>(out.size() >> 8);
+    reply[1] = static_cast<std::uint8_t>(out.size());
+    std::memcpy(reply.data() + 2, out.data(), out.size());
+    if (!co_await conn.write(std::span<const std::uint8_t>(reply))) co_return;
+  }
+}
+
+}  // namespace
+
+DnsService::DnsService(Runtime& runtime, DnsConfig config)
+    : runtime_(runtime), config_(std::move(config)) {
+  std::random_device rd;
+  for (auto& b : cookieSecret_) b = static_cast<std::uint8_t>(rd());
+}
+
+DnsService::~DnsService() = default;
+
+engine::ResponderConfig DnsService::responderConfig() const {
+  engine::ResponderConfig rc;
+  rc.maxUdpPayload = static_cast<std::size_t>(config_.maxUdpPayload);
+  rc.nsid = config_.nsid;
+  rc.cookieSecret = cookieSecret_;
+  return rc;
+}
+
+std::shared_ptr<const Snapshot> DnsService::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+std::shared_ptr<const Snapshot> DnsService::loadZones(const DnsConfig& config, bool startup) {
+  auto snap = std::make_shared<Snapshot>();
+  std::map<std::string, Loaded> next;
+  for (const auto& zc : config.zones) {
+    std::string key = zc.apex.lowered().toText();
+    Loaded entry;
+    std::error_code ec;
+    if (!zc.file.empty()) {
+      entry.mtime = std::filesystem::last_write_time(zc.file, ec);
+      entry.size = ec ? 0 : std::filesystem::file_size(zc.file, ec);
+    } else {
+      entry.text = zc.text;
+    }
+    auto old = loaded_.find(key);
+    bool unchanged = old != loaded_.end() && old->second.zone && !ec &&
+                     old->second.mtime == entry.mtime && old->second.size == entry.size &&
+                     old->second.text == entry.text;
+    if (unchanged) {
+      entry.zone = old->second.zone;
+    } else {
+      auto started = std::chrono::steady_clock::now();
+      std::vector<codec::ZoneError> errors;
+      if (!zc.file.empty()) {
+        entry.zone = engine::Zone::load(zc.apex, zc.file, errors);
+      } else {
+        codec::ZoneParseOptions options;
+        options.origin = zc.apex;
+        options.allowInclude = false;
+        std::string source = "zone " + zc.apex.toText();
+        engine::ZoneBuilder builder(zc.apex, errors, source);
+        if (codec::parseZoneText(zc.text, source, options,
+                                 [&](const codec::ZoneRecord& r) { builder.add(r); }, errors))
+          entry.zone = builder.finish();
+      }
+      for (const auto& e : errors) spdlog::error("{}", e.toString());
+      if (entry.zone) {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
+        spdlog::info("zone {} serial {} loaded: {} records in {} ms", zc.apex.toText(),
+                     entry.zone->serial(), entry.zone->recordCount(), ms.count());
+      } else if (old != loaded_.end() && old->second.zone) {
+        spdlog::error("zone {} not reloaded: keeping serial {}", zc.apex.toText(),
+                      old->second.zone->serial());
+        entry = old->second;
+      } else {
+        spdlog::error("zone {} could not be loaded and is not served", zc.apex.toText());
+        if (startup) throw std::runtime_error("zone " + zc.apex.toText() + " failed to load");
+      }
+    }
+    if (entry.zone) {
+      snap->zones.add(entry.zone);
+      snap->allowTransfer.push_back(zc.allowTransfer);
+    }
+    next[key] = std::move(entry);
+  }
+  loaded_ = std::move(next);
+  return snap;
+}
+
+void DnsService::start() {
+  {
+    auto snap = loadZones(config_, true);
+    std::lock_guard lock(mutex_);
+    snapshot_ = std::move(snap);
+  }
+  generation_.fetch_add(1, std::memory_order_release);
+
+  auto states = std::make_shared<std::vector<std::unique_ptr<ThreadState>>>();
+  for (unsigned i = 0; i < runtime_.threadCount(); ++i)
+    states->push_back(std::make_unique<ThreadState>(responderConfig()));
+
+  udp_ = std::make_unique<UdpServer>(
+      runtime_, UdpOptions{.endpoints = config_.listen}, [this, states](unsigned thread) -> UdpHandler {
+        ThreadState* state = (*states)[thread].get();
+        return [this, state](const UdpPacket& packet, std::span<std::uint8_t> reply) -> std::size_t {
+          const Snapshot& snap = state->refresh(*this);
+          engine::Client client;
+          client.address = packet.from.address();
+          client.now = nowSeconds();
+          auto out = state->responder.respond(packet.data, snap.zones, client);
+          if (out.size() > reply.size()) return 0;
+          std::memcpy(reply.data(), out.data(), out.size());
+          return out.size();
+        };
+      });
+  udp_->start();
+  tcp_ = std::make_unique<TcpServer>(
+      runtime_, TcpOptions{.endpoints = config_.listen, .idleTimeout = config_.tcpIdleTimeout},
+      [this, states](Connection& conn) { return tcpSession(this, states, conn); });
+  tcp_->start();
+}
+
+void DnsService::reload(config::Table root) {
+  DnsConfig next = DnsConfig::load(root);
+  auto snap = loadZones(next, false);
+  {
+    std::lock_guard lock(mutex_);
+    snapshot_ = std::move(snap);
+  }
+  generation_.fetch_add(1, std::memory_order_release);
+  // Listen addresses and server options apply at restart; zones and policies apply now.
+  config_.zones = std::move(next.zones);
+  config_.rrl = next.rrl;
+}
+
+}  // namespace wk::dns::io

@@ -1,0 +1,65 @@
+#pragma once
+// dns-server's io layer: UDP answers through wk::UdpServer (synchronous, per-thread
+// Responder, no allocation or lock per packet), TCP through wk::TcpServer (RFC 7766
+// length-prefixed, many queries per connection, AXFR), and SIGHUP zone reloads that swap
+// an immutable ZoneSet atomically.
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "engine/responder.hpp"
+#include "engine/zone.hpp"
+#include "io/config.hpp"
+#include "wk/daemon.hpp"
+#include "wk/tcp_server.hpp"
+#include "wk/udp_server.hpp"
+
+namespace wk::dns::io {
+
+// The zones and their per-zone policy: what a query thread needs, swapped as one.
+struct Snapshot {
+  engine::ZoneSet zones;
+  std::vector<CidrList> allowTransfer;  // parallel to zones.all()
+};
+
+class DnsService final : public Service {
+ public:
+  DnsService(Runtime& runtime, DnsConfig config);
+  ~DnsService() override;
+
+  void start() override;
+  void reload(config::Table root) override;
+
+  // The current snapshot (a thread caches it and re-reads when generation() changes).
+  std::shared_ptr<const Snapshot> snapshot() const;
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  const DnsConfig& config() const { return config_; }
+  engine::ResponderConfig responderConfig() const;
+  Runtime& runtime() { return runtime_; }
+
+ private:
+  struct Loaded {
+    std::filesystem::file_time_type mtime;
+    std::uintmax_t size = 0;
+    std::string text;
+    std::shared_ptr<const engine::Zone> zone;
+  };
+  // Loads every configured zone, reusing unchanged ones; a zone that fails keeps its last
+  // good version (or is left out if it never loaded). Errors are logged.
+  std::shared_ptr<const Snapshot> loadZones(const DnsConfig& config, bool startup);
+
+  Runtime& runtime_;
+  DnsConfig config_;
+  std::array<std::uint8_t, 16> cookieSecret_{};
+  std::map<std::string, Loaded> loaded_;  // by lower-case apex text
+  mutable std::mutex mutex_;              // guards snapshot_ (reload vs. thread refresh)
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::atomic<std::uint64_t> generation_{0};
+  std::unique_ptr<UdpServer> udp_;
+  std::unique_ptr<TcpServer> tcp_;
+};
+
+}  // namespace wk::dns::io
