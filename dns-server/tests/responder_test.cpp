@@ -106,11 +106,17 @@ TEST_F(ResponderTest, ExactAnswerWithAdditional) {
   EXPECT_TRUE(m.header.qr && m.header.aa && m.header.rd && !m.header.tc);
   EXPECT_EQ(m.rcode(), rcode::kNoError);
   EXPECT_EQ(texts(m.answers), (std::vector<std::string>{"example.test.\t3600\tIN\tMX\t10 mail.example.test."}));
+  // As NSD: the apex NS in authority, then addresses of all targets, A before AAAA.
+  EXPECT_EQ(texts(m.authority),
+            (std::vector<std::string>{"example.test.\t3600\tIN\tNS\tns1.example.test.",
+                                      "example.test.\t3600\tIN\tNS\tns2.elsewhere.test."}));
   EXPECT_EQ(texts(m.additional),
             (std::vector<std::string>{"mail.example.test.\t3600\tIN\tA\t192.0.2.25",
+                                      "ns1.example.test.\t3600\tIN\tA\t192.0.2.53",
                                       "mail.example.test.\t3600\tIN\tAAAA\t2001:db8::25"}));
   auto ns = ask("example.test.", type::kNS);
   EXPECT_EQ(ns.answers.size(), 2u);
+  EXPECT_TRUE(ns.authority.empty());  // not repeated
   EXPECT_EQ(texts(ns.additional), (std::vector<std::string>{"ns1.example.test.\t3600\tIN\tA\t192.0.2.53"}));
 }
 
@@ -140,7 +146,7 @@ TEST_F(ResponderTest, CnameChainInZone) {
   auto outside = ask("outside.example.test.", type::kA);
   EXPECT_EQ(outside.rcode(), rcode::kNoError);
   EXPECT_EQ(outside.answers.size(), 1u);
-  EXPECT_TRUE(outside.authority.empty());
+  EXPECT_EQ(outside.authority.size(), 2u);  // apex NS, as for any positive answer
   auto loop = ask("loop1.example.test.", type::kA);
   EXPECT_EQ(loop.rcode(), rcode::kNoError);
   EXPECT_EQ(loop.answers.size(), 2u);
@@ -182,7 +188,7 @@ TEST_F(ResponderTest, Wildcards) {
             (std::vector<std::string>{"anything.wild.example.test.\t3600\tIN\tA\t192.0.2.99"}));
   auto deep = ask("a.b.c.wild.example.test.", type::kMX);
   EXPECT_EQ(deep.answers.size(), 1u);
-  EXPECT_EQ(deep.additional.size(), 2u);  // mail A and AAAA
+  EXPECT_EQ(deep.additional.size(), 3u);  // mail A and AAAA, ns1 A
   auto nodata = ask("x.wild.example.test.", type::kTXT);
   EXPECT_EQ(nodata.rcode(), rcode::kNoError);
   EXPECT_TRUE(nodata.answers.empty());
@@ -218,7 +224,7 @@ TEST_F(ResponderTest, DelegationIsAReferralWithGlue) {
 TEST_F(ResponderTest, SrvAdditionalAndAny) {
   auto srv = ask("_sip._udp.example.test.", type::kSRV);
   EXPECT_EQ(srv.answers.size(), 1u);
-  EXPECT_EQ(srv.additional.size(), 1u);
+  EXPECT_EQ(srv.additional.size(), 2u);  // www A, ns1 A
   auto any = ask("www.example.test.", type::kANY);
   EXPECT_EQ(any.answers.size(), 1u);  // RFC 8482 over UDP
   auto anyTcp = ask("www.example.test.", type::kANY, true, true);
@@ -244,6 +250,18 @@ TEST_F(ResponderTest, TruncationOverUdp) {
   auto capped = ask("big.example.test.", type::kTXT, true, false, 600);
   EXPECT_TRUE(capped.header.tc);
   EXPECT_LE(last.size(), 600u);
+  // Authority NS and additional data are optional: when only they do not fit, they are
+  // dropped without TC.
+  bool sawOptionalDropped = false;
+  for (std::uint16_t size = 512; size <= 1232; size += 8) {
+    auto m = ask("big.example.test.", type::kTXT, true, false, size);
+    EXPECT_LE(last.size(), size);
+    if (!m.header.tc) {
+      EXPECT_EQ(m.answers.size(), 8u);
+      if (m.authority.empty()) sawOptionalDropped = true;
+    }
+  }
+  EXPECT_TRUE(sawOptionalDropped);
   auto tcp = ask("big.example.test.", type::kTXT, false, true);
   EXPECT_FALSE(tcp.header.tc);
   EXPECT_EQ(tcp.answers.size(), 8u);

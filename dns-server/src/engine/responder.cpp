@@ -75,6 +75,9 @@ std::span<const std::uint8_t> Responder::respond(std::span<const std::uint8_t> q
   aa_ = false;
   cookieLen_ = 0;
   additionalCount_ = 0;
+  pendingCount_ = 0;
+  additionalZone_ = nullptr;
+  answeredApexNs_ = false;
   if (query.size() < codec::kHeaderSize) return {};
   ByteReader hr(query);
   header_ = codec::readHeader(hr);
@@ -158,8 +161,10 @@ void Responder::answerQuestion(const ZoneSet& zones, const Client& client) {
   answerInZone(*zone, client);
 }
 
-bool Responder::writeRRset(const Name& owner, const RRset& rrset, int section, std::uint32_t ttl) {
-  if (truncated_ || (section == 2 && additionalFull_)) return false;
+bool Responder::writeRRset(const Name& owner, const RRset& rrset, int section, std::uint32_t ttl,
+                           bool optional) {
+  if (section == 2) optional = true;
+  if (truncated_ || (optional && additionalFull_)) return false;
   ByteWriter& w = *writer_;
   std::size_t before = buf_.size();
   bool ok = true;
@@ -176,8 +181,8 @@ bool Responder::writeRRset(const Name& owner, const RRset& rrset, int section, s
     counts_[section] = static_cast<std::uint16_t>(counts_[section] + rrset.count);
     return true;
   }
-  if (section == 2) {
-    w.truncate(before);  // additional data is optional: drop the RRset, no TC
+  if (optional) {
+    w.truncate(before);  // optional data: drop the RRset (and what follows), no TC
     additionalFull_ = true;
   } else {
     w.truncate(sectionStart_);  // the answer does not fit: TC, client retries over TCP
@@ -188,29 +193,51 @@ bool Responder::writeRRset(const Name& owner, const RRset& rrset, int section, s
 }
 
 bool Responder::writeRRsetWithSigs(const Name& owner, const Node& node, const RRset& rrset,
-                                   int section, std::uint32_t ttl) {
-  if (!writeRRset(owner, rrset, section, ttl)) return false;
+                                   int section, std::uint32_t ttl, bool optional) {
+  if (!writeRRset(owner, rrset, section, ttl, optional)) return false;
   if (dnssecOk_) {
     if (const RRset* sigs = node.findSignatures(rrset.type))
-      return writeRRset(owner, *sigs, section, std::min(ttl, sigs->ttl));
+      return writeRRset(owner, *sigs, section, std::min(ttl, sigs->ttl), optional);
   }
   return true;
 }
 
 void Responder::addAdditional(const Zone& zone, const RRset& rrset) {
   if (rrset.type != type::kNS && rrset.type != type::kMX && rrset.type != type::kSRV) return;
-  rrset.forEach([&](std::span<const std::uint8_t> rdata) {
-    if (truncated_ || additionalFull_) return;
-    auto target = codec::additionalTarget(rrset.type, rdata);
-    if (!target || !target->isSubdomainOf(zone.apex())) return;
-    const Node* node = zone.find(target->lowered());
-    if (node == nullptr) return;
-    for (std::size_t i = 0; i < additionalCount_; ++i)
-      if (additionalDone_[i] == node) return;
-    if (additionalCount_ < additionalDone_.size()) additionalDone_[additionalCount_++] = node;
-    for (std::uint16_t t : {type::kA, type::kAAAA})
-      if (const RRset* addr = node->find(t)) writeRRsetWithSigs(*target, *node, *addr, 2, addr->ttl);
-  });
+  additionalZone_ = &zone;
+  if (pendingCount_ < pendingAdditional_.size()) pendingAdditional_[pendingCount_++] = &rrset;
+}
+
+void Responder::addAuthorityNs(const Zone& zone) {
+  // NSD lists the apex NS in the authority section of positive answers (optional data).
+  if (answeredApexNs_ || truncated_) return;
+  const Node& apex = zone.apexNode();
+  const RRset* ns = apex.find(type::kNS);
+  if (ns == nullptr) return;
+  if (writeRRsetWithSigs(apex.name(), apex, *ns, 1, ns->ttl, true)) addAdditional(zone, *ns);
+}
+
+// Addresses of NS/MX/SRV targets inside the zone: all A RRsets, then all AAAA (as NSD).
+void Responder::writeAdditional() {
+  if (additionalZone_ == nullptr || truncated_) return;
+  const Zone& zone = *additionalZone_;
+  for (std::uint16_t t : {type::kA, type::kAAAA}) {
+    additionalCount_ = 0;
+    for (std::size_t i = 0; i < pendingCount_; ++i) {
+      const RRset& rrset = *pendingAdditional_[i];
+      rrset.forEach([&](std::span<const std::uint8_t> rdata) {
+        if (additionalFull_) return;
+        auto target = codec::additionalTarget(rrset.type, rdata);
+        if (!target || !target->isSubdomainOf(zone.apex())) return;
+        const Node* node = zone.find(target->lowered());
+        if (node == nullptr) return;
+        for (std::size_t k = 0; k < additionalCount_; ++k)
+          if (additionalDone_[k] == node) return;
+        if (additionalCount_ < additionalDone_.size()) additionalDone_[additionalCount_++] = node;
+        if (const RRset* addr = node->find(t)) writeRRsetWithSigs(*target, *node, *addr, 2, addr->ttl);
+      });
+    }
+  }
 }
 
 void Responder::writeNegative(const Zone& zone) {
@@ -289,6 +316,7 @@ void Responder::answerInZone(const Zone& zone, const Client& client) {
       cname->forEach([&](std::span<const std::uint8_t> rdata) { target = Name::fromWire(rdata); });
       if (!target || !target->isSubdomainOf(zone.apex()) || step + 1 > kMaxChain) {
         outcome_ = Outcome::kAnswer;
+        addAuthorityNs(zone);
         return finish(rcode::kNoError);
       }
       qname = *target;
@@ -310,7 +338,11 @@ void Responder::answerInZone(const Zone& zone, const Client& client) {
       }
     } else if (const RRset* rrset = match->find(qtype)) {
       outcome_ = Outcome::kAnswer;
-      if (writeRRsetWithSigs(qname, *match, *rrset, 0, rrset->ttl)) addAdditional(zone, *rrset);
+      if (writeRRsetWithSigs(qname, *match, *rrset, 0, rrset->ttl)) {
+        addAdditional(zone, *rrset);
+        if (rrset->type == type::kNS && match == &zone.apexNode()) answeredApexNs_ = true;
+        addAuthorityNs(zone);
+      }
       return finish(rcode::kNoError);
     }
     outcome_ = step == 0 ? Outcome::kNoData : Outcome::kAnswer;
@@ -320,6 +352,7 @@ void Responder::answerInZone(const Zone& zone, const Client& client) {
 }
 
 void Responder::finish(std::uint16_t code) {
+  writeAdditional();
   ByteWriter& w = *writer_;
   w.setLimit(65535);
   std::uint16_t flags = 0x8000 | (header_.opcode & 0xf) << 11;

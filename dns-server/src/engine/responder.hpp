@@ -57,9 +57,14 @@ class Responder {
   bool parseQuery(std::span<const std::uint8_t> query, const Client& client);
   void answerQuestion(const ZoneSet& zones, const Client& client);
   void answerInZone(const Zone& zone, const Client& client);
-  bool writeRRset(const Name& owner, const RRset& rrset, int section, std::uint32_t ttl);
+  // `optional` RRsets (apex NS on positive answers) are dropped when they do not fit,
+  // without TC, like additional data.
+  bool writeRRset(const Name& owner, const RRset& rrset, int section, std::uint32_t ttl,
+                  bool optional = false);
+  void addAuthorityNs(const Zone& zone);
+  void writeAdditional();
   bool writeRRsetWithSigs(const Name& owner, const Node& node, const RRset& rrset, int section,
-                          std::uint32_t ttl);
+                          std::uint32_t ttl, bool optional = false);
   void addAdditional(const Zone& zone, const RRset& rrset);
   void writeNegative(const Zone& zone);
   void finish(std::uint16_t rcode);
@@ -93,6 +98,10 @@ class Responder {
   std::size_t sectionStart_ = 0;  // where answer records begin
   std::array<const Node*, 16> additionalDone_{};
   std::size_t additionalCount_ = 0;
+  const Zone* additionalZone_ = nullptr;
+  std::array<const RRset*, 4> pendingAdditional_{};  // NS/MX/SRV sets whose targets to add
+  std::size_t pendingCount_ = 0;
+  bool answeredApexNs_ = false;
 };
 
 }  // namespace wk::dns::engine
