@@ -218,7 +218,7 @@ void Responder::addAuthorityNs(const Zone& zone) {
   const Node& apex = zone.apexNode();
   const RRset* ns = apex.find(type::kNS);
   if (ns == nullptr) return;
-  if (writeRRsetWithSigs(apex.name(), apex, *ns, 1, ns->ttl, true)) addAdditional(zone, *ns);
+  if (writeRRsetWithSigs(zone.apexOwner(), apex, *ns, 1, ns->ttl, true)) addAdditional(zone, *ns);
 }
 
 // Addresses of NS/MX/SRV targets inside the zone: all A RRsets, then all AAAA (as NSD).
@@ -246,7 +246,7 @@ void Responder::writeAdditional() {
 
 void Responder::writeNegative(const Zone& zone) {
   const Node& apex = zone.apexNode();
-  writeRRsetWithSigs(apex.name(), apex, zone.soa(), 1, zone.negativeTtl());
+  writeRRsetWithSigs(zone.apexOwner(), apex, zone.soa(), 1, zone.negativeTtl());
 }
 
 void Responder::answerInZone(const Zone& zone, const Client& /*client*/) {
@@ -352,6 +352,14 @@ void Responder::answerInZone(const Zone& zone, const Client& /*client*/) {
     writeNegative(zone);
     return finish(rcode::kNoError);
   }
+}
+
+std::span<const std::uint8_t> Responder::slipLast() {
+  if (buf_.size() < codec::kHeaderSize) return buf_;
+  buf_.resize(sectionStart_);
+  buf_[2] |= 0x02;                          // TC
+  std::fill(buf_.begin() + 6, buf_.begin() + 12, 0);  // no records
+  return buf_;
 }
 
 void Responder::finish(std::uint16_t code) {

@@ -50,6 +50,9 @@ class Responder {
   std::span<const std::uint8_t> respond(std::span<const std::uint8_t> query, const ZoneSet& zones,
                                         const Client& client);
   Outcome lastOutcome() const { return outcome_; }
+  // Rewrites the last response as an empty truncated one (header and question, TC=1): the
+  // RRL "slip" answer. Returns it.
+  std::span<const std::uint8_t> slipLast();
   const codec::Question& lastQuestion() const { return question_; }
 
  private:

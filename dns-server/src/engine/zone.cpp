@@ -133,6 +133,7 @@ std::shared_ptr<const Zone> ZoneBuilder::finish() {
   if (!apexIt->second.find(type::kNS)) fail(where, "no NS records at the zone apex");
   if (errors.size() > errorsBefore) return nullptr;
   zone->apexNode_ = &apexIt->second;
+  zone->apexOwner_ = apexIt->second.name();
   zone->soa_ = apexIt->second.find(type::kSOA);
   // SOA RDATA: mname rname serial refresh retry expire minimum.
   std::span<const std::uint8_t> soa(zone->soa_->data.data() + 2, zone->soa_->data.size() - 2);

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "codec/types.hpp"
+#include "engine/rrl.hpp"
 #include "io/transfer.hpp"
 
 namespace wk::dns::io {
@@ -27,8 +28,10 @@ std::uint32_t nowSeconds() {
 
 // Per-thread state: the thread's Responder and its cached snapshot.
 struct ThreadState {
-  explicit ThreadState(engine::ResponderConfig config) : responder(std::move(config)) {}
+  ThreadState(engine::ResponderConfig config, double rrlRate, unsigned slip)
+      : responder(std::move(config)), rrl(rrlRate, slip) {}
   engine::Responder responder;
+  engine::RateLimiter rrl;
   std::shared_ptr<const Snapshot> snapshot;
   std::uint64_t generation = ~std::uint64_t{0};
 
@@ -215,7 +218,10 @@ void DnsService::start() {
 
   auto states = std::make_shared<std::vector<std::unique_ptr<ThreadState>>>();
   for (unsigned i = 0; i < runtime_.threadCount(); ++i)
-    states->push_back(std::make_unique<ThreadState>(responderConfig()));
+    states->push_back(std::make_unique<ThreadState>(
+        responderConfig(),
+        static_cast<double>(config_.rrl.responsesPerSecond) / runtime_.threadCount(),
+        static_cast<unsigned>(config_.rrl.slip)));
 
   udp_ = std::make_unique<UdpServer>(
       runtime_, UdpOptions{.endpoints = config_.listen}, [this, states](unsigned thread) -> UdpHandler {
@@ -226,6 +232,20 @@ void DnsService::start() {
           client.address = packet.from.address();
           client.now = nowSeconds();
           auto out = state->responder.respond(packet.data, snap.zones, client);
+          if (!out.empty() && state->rrl.enabled()) {
+            double now = std::chrono::duration<double>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+            switch (state->rrl.check(client.address, now)) {
+              case engine::RateLimiter::Action::kSend:
+                break;
+              case engine::RateLimiter::Action::kSlip:
+                out = state->responder.slipLast();
+                break;
+              case engine::RateLimiter::Action::kDrop:
+                return 0;
+            }
+          }
           if (out.size() > reply.size()) return 0;
           std::memcpy(reply.data(), out.data(), out.size());
           return out.size();

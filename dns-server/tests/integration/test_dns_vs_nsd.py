@@ -351,3 +351,32 @@ bogus = 1
     assert f"{path}:9:" in out and "bogus" in out
     code, out, _ = check_config("dns-server", config(tmp_path / "z.zone"), tmp_path, "good.toml")
     assert code == 0, out
+
+
+def test_rrl_limits_and_slips(tmp_path):
+    zone = tmp_path / "example.test.zone"
+    zone.write_text(ZONE)
+    cfg = config(zone).replace("threads = 2", "threads = 1") + "[rrl]\nresponses_per_second = 5\nslip = 2\n"
+    with Daemon("dns-server", cfg, tmp_path, expect_listen=4) as us:
+        port = us.port("udp", family=4)
+        full = truncated = 0
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(0.3)
+            for i in range(60):
+                s.sendto(query("www.example.test", qid=i), ("127.0.0.1", port))
+            try:
+                while True:
+                    r = s.recv(65535)
+                    ancount = struct.unpack("!H", r[6:8])[0]
+                    if r[2] & 0x02:
+                        truncated += 1
+                        assert ancount == 0
+                    else:
+                        full += 1
+            except socket.timeout:
+                pass
+        assert 1 <= full <= 8, (full, truncated)
+        assert 20 <= truncated <= 35, (full, truncated)
+        # TCP is not limited: the slipped client gets its answer there.
+        r = parse_dig(dig(us.port("tcp", family=4), "www.example.test", "A", "+tcp"))
+        assert r["status"] == "NOERROR" and len(r["ANSWER"]) == 2
