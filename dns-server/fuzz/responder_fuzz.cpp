@@ -38,8 +38,8 @@ const wk::dns::engine::ZoneSet& zones() {
     engine::ZoneBuilder builder(apex, errors);
     codec::ZoneParseOptions options;
     options.origin = apex;
-    codec::parseZoneText(kZone, "fuzz", options, [&](const codec::ZoneRecord& r) { builder.add(r); },
-                         errors);
+    codec::parseZoneText(
+        kZone, "fuzz", options, [&](const codec::ZoneRecord& r) { builder.add(r); }, errors);
     engine::ZoneSet s;
     s.add(builder.finish());
     return s;

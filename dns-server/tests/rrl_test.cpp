@@ -10,7 +10,8 @@ using boost::asio::ip::make_address;
 TEST(RateLimiter, OffByDefault) {
   RateLimiter off(0, 2);
   EXPECT_FALSE(off.enabled());
-  for (int i = 0; i < 1000; ++i) EXPECT_EQ(off.check(make_address("192.0.2.1"), 1.0), RateLimiter::Action::kSend);
+  for (int i = 0; i < 1000; ++i)
+    EXPECT_EQ(off.check(make_address("192.0.2.1"), 1.0), RateLimiter::Action::kSend);
 }
 
 TEST(RateLimiter, LimitsPerNetworkWithSlip) {
@@ -35,8 +36,10 @@ TEST(RateLimiter, LimitsPerNetworkWithSlip) {
 TEST(RateLimiter, Ipv6By56AndSlipZeroDropsAll) {
   RateLimiter rrl(1, 0);
   EXPECT_EQ(rrl.check(make_address("2001:db8:0:100::1"), 5.0), RateLimiter::Action::kSend);
-  EXPECT_EQ(rrl.check(make_address("2001:db8:0:1ff::2"), 5.0), RateLimiter::Action::kDrop);  // same /56
-  EXPECT_EQ(rrl.check(make_address("2001:db8:0:200::1"), 5.0), RateLimiter::Action::kSend);  // next /56
+  EXPECT_EQ(rrl.check(make_address("2001:db8:0:1ff::2"), 5.0),
+            RateLimiter::Action::kDrop);  // same /56
+  EXPECT_EQ(rrl.check(make_address("2001:db8:0:200::1"), 5.0),
+            RateLimiter::Action::kSend);  // next /56
   EXPECT_EQ(rrl.check(make_address("::ffff:192.0.2.1"), 5.0), RateLimiter::Action::kSend);
   EXPECT_EQ(rrl.check(make_address("192.0.2.7"), 5.0), RateLimiter::Action::kDrop);  // mapped = v4
 }

@@ -87,8 +87,8 @@ class Responder {
   codec::Header header_;
   codec::Question question_;
   Name lowered_;
-  std::size_t questionEnd_ = 0;   // end of the question in the query
-  std::size_t limit_ = 512;       // response size limit
+  std::size_t questionEnd_ = 0;  // end of the question in the query
+  std::size_t limit_ = 512;      // response size limit
   bool hasEdns_ = false;
   bool dnssecOk_ = false;
   bool ednsBadVersion_ = false;

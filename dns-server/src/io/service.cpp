@@ -21,9 +21,9 @@ namespace asio = boost::asio;
 namespace {
 
 std::uint32_t nowSeconds() {
-  return static_cast<std::uint32_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
 }
 
 // Per-thread state: the thread's Responder and its cached snapshot.
@@ -45,7 +45,8 @@ struct ThreadState {
   }
 };
 
-asio::awaitable<void> tcpSession(DnsService* service, std::shared_ptr<std::vector<std::unique_ptr<ThreadState>>> states,
+asio::awaitable<void> tcpSession(DnsService* service,
+                                 std::shared_ptr<std::vector<std::unique_ptr<ThreadState>>> states,
                                  Connection& conn) {
   ThreadState& state = *(*states)[conn.thread()];
   std::vector<std::uint8_t> query(65535);
@@ -78,7 +79,8 @@ asio::awaitable<void> tcpSession(DnsService* service, std::shared_ptr<std::vecto
         messages.push_back(reply);
       }
       for (const auto& m : messages) {
-        std::uint8_t len[2] = {static_cast<std::uint8_t>(m.size() >> 8), static_cast<std::uint8_t>(m.size())};
+        std::uint8_t len[2] = {static_cast<std::uint8_t>(m.size() >> 8),
+                               static_cast<std::uint8_t>(m.size())};
         if (!co_await conn.write(std::span<const std::uint8_t>(len, 2))) co_return;
         if (!co_await conn.write(std::span<const std::uint8_t>(m))) co_return;
       }
@@ -145,8 +147,9 @@ std::shared_ptr<const Snapshot> DnsService::loadZones(const DnsConfig& config, b
         options.allowInclude = false;
         std::string source = "zone " + zc.apex.toText();
         engine::ZoneBuilder builder(zc.apex, errors, source);
-        if (codec::parseZoneText(zc.text, source, options,
-                                 [&](const codec::ZoneRecord& r) { builder.add(r); }, errors))
+        if (codec::parseZoneText(
+                zc.text, source, options, [&](const codec::ZoneRecord& r) { builder.add(r); },
+                errors))
           entry.zone = builder.finish();
       }
       for (const auto& e : errors) spdlog::error("{}", e.toString());
@@ -188,8 +191,9 @@ int checkZones(const DnsConfig& config) {
       options.allowInclude = false;
       std::string source = "zone " + zc.apex.toText();
       engine::ZoneBuilder builder(zc.apex, errors, source);
-      if (codec::parseZoneText(zc.text, source, options,
-                               [&](const codec::ZoneRecord& r) { builder.add(r); }, errors))
+      if (codec::parseZoneText(
+              zc.text, source, options, [&](const codec::ZoneRecord& r) { builder.add(r); },
+              errors))
         zone = builder.finish();
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -224,18 +228,20 @@ void DnsService::start() {
         static_cast<unsigned>(config_.rrl.slip)));
 
   udp_ = std::make_unique<UdpServer>(
-      runtime_, UdpOptions{.endpoints = config_.listen}, [this, states](unsigned thread) -> UdpHandler {
+      runtime_, UdpOptions{.endpoints = config_.listen},
+      [this, states](unsigned thread) -> UdpHandler {
         ThreadState* state = (*states)[thread].get();
-        return [this, state](const UdpPacket& packet, std::span<std::uint8_t> reply) -> std::size_t {
+        return [this, state](const UdpPacket& packet,
+                             std::span<std::uint8_t> reply) -> std::size_t {
           const Snapshot& snap = state->refresh(*this);
           engine::Client client;
           client.address = packet.from.address();
           client.now = nowSeconds();
           auto out = state->responder.respond(packet.data, snap.zones, client);
           if (!out.empty() && state->rrl.enabled()) {
-            double now = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now().time_since_epoch())
-                             .count();
+            double now =
+                std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
             switch (state->rrl.check(client.address, now)) {
               case engine::RateLimiter::Action::kSend:
                 break;
