@@ -12,6 +12,7 @@
 
 #include "codec/types.hpp"
 #include "engine/rrl.hpp"
+#include "io/notify.hpp"
 #include "io/transfer.hpp"
 
 namespace wk::dns::io {
@@ -153,6 +154,10 @@ std::shared_ptr<const Snapshot> DnsService::loadZones(const DnsConfig& config, b
           entry.zone = builder.finish();
       }
       for (const auto& e : errors) spdlog::error("{}", e.toString());
+      if (entry.zone && !zc.notify.empty() &&
+          (old == loaded_.end() || !old->second.zone ||
+           old->second.zone->serial() != entry.zone->serial()))
+        changed_.push_back({zc.apex, entry.zone->serial(), zc.notify});
       if (entry.zone) {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - started);
@@ -212,6 +217,17 @@ int checkZones(const DnsConfig& config) {
   return status;
 }
 
+void DnsService::notifyChanged() {
+  if (changed_.empty()) return;
+  // Earlier rounds finish within seconds; wait for them rather than pile up threads.
+  for (auto& t : notifiers_) t.join();
+  notifiers_.clear();
+  notifiers_.emplace_back([changed = std::move(changed_)] {
+    for (const auto& c : changed) sendNotifies(c.apex, c.serial, c.targets);
+  });
+  changed_.clear();
+}
+
 void DnsService::start() {
   {
     auto snap = loadZones(config_, true);
@@ -262,19 +278,25 @@ void DnsService::start() {
       runtime_, TcpOptions{.endpoints = config_.listen, .idleTimeout = config_.tcpIdleTimeout},
       [this, states](Connection& conn) { return tcpSession(this, states, conn); });
   tcp_->start();
+  notifyChanged();
 }
 
 void DnsService::reload(config::Table root) {
   DnsConfig next = DnsConfig::load(root);
   auto snap = loadZones(next, false);
+  std::shared_ptr<const Snapshot> oldest;  // destroyed here, outside the lock
   {
     std::lock_guard lock(mutex_);
-    snapshot_ = std::move(snap);
+    oldest = std::move(retired_);
+    // Threads still holding the old snapshot drop it on their next query; keeping it here
+    // until the next reload makes this thread, not a query thread, free big zones.
+    retired_ = std::exchange(snapshot_, std::move(snap));
   }
   generation_.fetch_add(1, std::memory_order_release);
   // Listen addresses and server options apply at restart; zones and policies apply now.
   config_.zones = std::move(next.zones);
   config_.rrl = next.rrl;
+  notifyChanged();
 }
 
 }  // namespace wk::dns::io

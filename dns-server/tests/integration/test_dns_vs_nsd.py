@@ -380,3 +380,42 @@ def test_rrl_limits_and_slips(tmp_path):
         # TCP is not limited: the slipped client gets its answer there.
         r = parse_dig(dig(us.port("tcp", family=4), "www.example.test", "A", "+tcp"))
         assert r["status"] == "NOERROR" and len(r["ANSWER"]) == 2
+
+
+def test_notify_makes_nsd_secondary_follow_a_new_serial(tmp_path):
+    zone = tmp_path / "example.test.zone"
+    zone.write_text(ZONE)
+    us_port = free_port()
+    nsd = Nsd(tmp_path, f"""zone:
+  name: example.test
+  request-xfr: AXFR 127.0.0.1@{us_port} NOKEY
+  allow-notify: 127.0.0.0/8 NOKEY
+""")
+    cfg = f"""
+[server]
+listen = ["127.0.0.1:{us_port}"]
+threads = 1
+[[zone]]
+name = "example.test"
+file = "{zone}"
+allow_transfer = ["127.0.0.0/8"]
+notify = ["127.0.0.1:{nsd.port}"]
+"""
+    with Daemon("dns-server", cfg, tmp_path / "us", expect_listen=2) as us, nsd:
+        def nsd_serial():
+            r = parse_dig(dig(nsd.port, "example.test", "SOA"))
+            return r["ANSWER"][0].split()[6] if r["ANSWER"] else None
+        deadline = time.monotonic() + 20
+        while nsd_serial() != "2024010101" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert nsd_serial() == "2024010101", nsd.log()
+        zone.write_text(ZONE.replace("2024010101", "2024010102") + "fresh IN A 192.0.2.201\n")
+        mark = us.line_count()
+        us.reload()
+        us.wait_for_log(r"notify example.test. serial 2024010102 to 127.0.0.1:\d+: acknowledged",
+                        start=mark, timeout=20)
+        deadline = time.monotonic() + 20
+        while nsd_serial() != "2024010102" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        r = parse_dig(dig(nsd.port, "fresh.example.test", "A"))
+        assert r["ANSWER"] == ["fresh.example.test. 3600 IN A 192.0.2.201"], nsd.log()
