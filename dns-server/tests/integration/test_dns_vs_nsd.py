@@ -207,9 +207,10 @@ def test_axfr_refused_outside_allow_transfer(tmp_path):
 
 def test_nsd_secondary_transfers_from_us(servers, tmp_path):
     _, us, _ = servers
+    # Plain request-xfr: NSD asks IXFR first; our full-zone answer is a valid IXFR reply.
     secondary = f"""zone:
   name: example.test
-  request-xfr: AXFR 127.0.0.1@{us.port("tcp", family=4)} NOKEY
+  request-xfr: 127.0.0.1@{us.port("tcp", family=4)} NOKEY
   allow-notify: 127.0.0.0/8 NOKEY
 """
     with Nsd(tmp_path, secondary) as nsd2:
