@@ -193,6 +193,13 @@ def test_axfr_equals_zone_and_nsd(servers):
                       if l and not l.startswith(";"))
     assert records(ours) == records(theirs)
     assert len(records(ours)) == 72  # 71 records in the zone + the closing SOA
+    # IXFR from an older serial: answered with the whole zone (AXFR-style, RFC 1995 4).
+    ixfr = dig(us.port("tcp", family=4), "example.test", "IXFR=2024010100", "+tcp")
+    assert records(ixfr) == records(ours)
+    # Over UDP: our SOA alone.
+    udp_out = dig(us.port("udp", family=4), "example.test", "IXFR=2024010100", "+notcp")
+    assert "(UDP)" in udp_out
+    assert [r.split()[3] for r in records(udp_out)] == ["soa"]
 
 
 def test_axfr_refused_outside_allow_transfer(tmp_path):
