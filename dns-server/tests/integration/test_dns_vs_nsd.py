@@ -334,14 +334,14 @@ def test_reload_swaps_zone_and_keeps_last_good(tmp_path):
 
 
 def test_default_config_serves_example_zone(tmp_path):
-    d = Daemon("dns-server", None, tmp_path, expect_listen=4)
-    try:
-        d.start()
-    except RuntimeError as e:
-        if "Address already in use" in str(e):
-            pytest.fail("port 5353 busy on this machine: " + str(e))
-        raise
-    with d:
+    # The built-in config listens on the fixed port 5353 (SO_REUSEPORT would let a second
+    # server share it silently, so check first that nobody else holds it).
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", 5353))
+        except OSError as e:
+            pytest.fail(f"port 5353 is busy on this machine: {e}")
+    with Daemon("dns-server", None, tmp_path, expect_listen=4):
         r = parse_dig(dig(5353, "www.example.test", "A"))
         assert r["status"] == "NOERROR" and "aa" in r["flags"]
         assert r["ANSWER"] == ["www.example.test. 3600 IN A 127.0.0.1"]
