@@ -3,6 +3,7 @@ with dig over UDP and TCP, with and without EDNS, and the answers compared (rcod
 and every section as a set of records). Also: AXFR equals the zone, NSD as a secondary
 transfers from us, pipelined TCP with kdig, SIGHUP reloads, hostile packets."""
 
+import os
 import signal
 import socket
 import struct
@@ -334,17 +335,21 @@ def test_reload_swaps_zone_and_keeps_last_good(tmp_path):
 
 
 def test_default_config_serves_example_zone(tmp_path):
-    # The built-in config listens on the fixed port 5353 (SO_REUSEPORT would let a second
-    # server share it silently, so check first that nobody else holds it).
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", 5353))
-        except OSError as e:
-            pytest.fail(f"port 5353 is busy on this machine: {e}")
-    with Daemon("dns-server", None, tmp_path, expect_listen=4):
-        r = parse_dig(dig(5353, "www.example.test", "A"))
-        assert r["status"] == "NOERROR" and "aa" in r["flags"]
-        assert r["ANSWER"] == ["www.example.test. 3600 IN A 127.0.0.1"]
+    # The built-in config listens on the fixed port 5353: run it in a network namespace of
+    # its own, so nothing else on this machine can hold (or share) that port.
+    ns = f"wkdns{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        subprocess.run(["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"], check=True)
+        with Daemon("dns-server", None, tmp_path, expect_listen=4, prefix=["ip", "netns", "exec", ns]):
+            out = subprocess.run(["ip", "netns", "exec", ns, "dig", "@127.0.0.1", "-p", "5353",
+                                  "+norec", "+nocookie", "+tries=1", "+time=5", "www.example.test", "A"],
+                                 capture_output=True, text=True, timeout=15).stdout
+            r = parse_dig(out)
+            assert r["status"] == "NOERROR" and "aa" in r["flags"], out
+            assert r["ANSWER"] == ["www.example.test. 3600 IN A 127.0.0.1"]
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
 
 
 def test_check_config(tmp_path):
