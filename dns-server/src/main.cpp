@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
       .create = [](wk::Runtime& runtime, wk::config::Table root) -> std::unique_ptr<wk::Service> {
         return std::make_unique<DnsService>(runtime, DnsConfig::load(root));
       },
+      .commands = {{.flag = "--check-zones",
+                    .help = "load every zone, print errors (FILE:LINE: message) and sizes, exit",
+                    .run = [](wk::config::Table root) { return checkZones(DnsConfig::load(root)); }}},
   };
   return wk::runDaemon(spec, argc, argv);
 }

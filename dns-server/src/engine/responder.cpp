@@ -209,8 +209,12 @@ void Responder::addAdditional(const Zone& zone, const RRset& rrset) {
 }
 
 void Responder::addAuthorityNs(const Zone& zone) {
-  // NSD lists the apex NS in the authority section of positive answers (optional data).
-  if (answeredApexNs_ || truncated_) return;
+  // NSD lists the apex NS in the authority section of positive answers (optional data),
+  // except for the large DNSSEC sets (DS, DNSKEY), ANY, and class ANY questions.
+  const std::uint16_t qtype = question_.qtype;
+  if (answeredApexNs_ || truncated_ || qtype == type::kDS || qtype == type::kDNSKEY ||
+      qtype == type::kANY || question_.qclass == codec::rclass::kANY)
+    return;
   const Node& apex = zone.apexNode();
   const RRset* ns = apex.find(type::kNS);
   if (ns == nullptr) return;
@@ -245,7 +249,7 @@ void Responder::writeNegative(const Zone& zone) {
   writeRRsetWithSigs(apex.name(), apex, zone.soa(), 1, zone.negativeTtl());
 }
 
-void Responder::answerInZone(const Zone& zone, const Client& client) {
+void Responder::answerInZone(const Zone& zone, const Client& /*client*/) {
   const std::uint16_t qtype = question_.qtype;
   const unsigned apexLabels = zone.apex().labelCount();
   Name qname = question_.name;
@@ -315,8 +319,7 @@ void Responder::answerInZone(const Zone& zone, const Client& client) {
       std::optional<Name> target;
       cname->forEach([&](std::span<const std::uint8_t> rdata) { target = Name::fromWire(rdata); });
       if (!target || !target->isSubdomainOf(zone.apex()) || step + 1 > kMaxChain) {
-        outcome_ = Outcome::kAnswer;
-        addAuthorityNs(zone);
+        outcome_ = Outcome::kAnswer;  // the target is another zone's: no authority data
         return finish(rcode::kNoError);
       }
       qname = *target;
@@ -324,13 +327,13 @@ void Responder::answerInZone(const Zone& zone, const Client& client) {
       continue;
     }
     if (qtype == type::kANY) {
-      // RFC 8482: over UDP one RRset is enough; TCP gets them all.
+      // RFC 8482 minimal ANY: one RRset, over UDP and TCP alike (as NSD).
       bool any = false;
       for (const auto& rrset : match->rrsets) {
         if (rrset.type == type::kRRSIG) continue;
         writeRRsetWithSigs(qname, *match, rrset, 0, rrset.ttl);
         any = true;
-        if (!client.tcp) break;
+        break;
       }
       if (any) {
         outcome_ = Outcome::kAnswer;

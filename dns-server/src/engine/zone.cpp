@@ -32,6 +32,24 @@ std::shared_ptr<const Zone> Zone::build(const Name& apex, std::vector<codec::Zon
   return builder.finish();
 }
 
+void ZoneBuilder::reserve(std::size_t names) { zone_->nodes_.reserve(names); }
+
+Node& ZoneBuilder::node(std::string_view key, std::string_view spelling) {
+  auto& nodes = zone_->nodes_;
+  auto found = nodes.find(key);
+  if (found != nodes.end()) return found->second;
+  auto it = nodes.emplace(std::string(key), Node{}).first;
+  Node& created = it->second;
+  created.key = it->first;
+  if (spelling != key) created.owner.assign(spelling);
+  // Ensure the parent exists (recursively up to the apex): empty non-terminals are nodes.
+  if (key.size() > zone_->apex_.size()) {
+    std::size_t skip = 1 + static_cast<std::uint8_t>(key[0]);
+    node(key.substr(skip), spelling.substr(skip));
+  }
+  return created;
+}
+
 void ZoneBuilder::add(const codec::ZoneRecord& r) {
   Zone* zone = zone_.get();
   const Name& apex = zone->apex_;
@@ -45,10 +63,8 @@ void ZoneBuilder::add(const codec::ZoneRecord& r) {
       return;
     }
     Name lowered = r.name.lowered();
-    auto [it, inserted] = zone->nodes_.try_emplace(std::string(wireKey(lowered)));
-    Node& node = it->second;
-    if (inserted)
-      node.owner.assign(reinterpret_cast<const char*>(r.name.wire().data()), r.name.size());
+    Node& node = this->node(wireKey(lowered), std::string_view(reinterpret_cast<const char*>(r.name.wire().data()),
+                                                    r.name.size()));
     std::uint16_t covered = 0;
     if (r.type == type::kRRSIG && r.rdata.size() >= 2)
       covered = static_cast<std::uint16_t>(r.rdata[0] << 8 | r.rdata[1]);
@@ -94,15 +110,11 @@ std::shared_ptr<const Zone> ZoneBuilder::finish() {
   auto errorsBefore = errorsBefore_;
   if (errors.size() > errorsBefore) return nullptr;
 
-  // Link every node to the apex through empty non-terminals, and check node contents.
-  std::vector<std::string> keys;
-  keys.reserve(zone->nodes_.size());
-  for (const auto& [key, node] : zone->nodes_) keys.push_back(key);
+  // Check node contents and mark zone cuts (ancestors were linked as names were added).
   std::size_t apexKeySize = apex.size();
   codec::ZoneRecord where;
   where.file = &source_;
-  for (const auto& key : keys) {
-    Node& node = zone->nodes_.find(key)->second;
+  for (auto& [key, node] : zone->nodes_) {
     bool hasCname = node.find(type::kCNAME) != nullptr;
     if (hasCname) {
       for (const auto& r : node.rrsets)
@@ -112,22 +124,6 @@ std::shared_ptr<const Zone> ZoneBuilder::finish() {
         }
     }
     if (key.size() != apexKeySize && node.find(type::kNS)) node.delegation = true;
-    // Walk up, creating missing ancestors, until one that is already linked.
-    std::string_view k = key;
-    Node* cur = &node;
-    while (!cur->linked && k.size() > apexKeySize) {
-      cur->linked = true;
-      std::string_view parent = k.substr(1 + static_cast<std::uint8_t>(k[0]));
-      auto [it, inserted] = zone->nodes_.try_emplace(std::string(parent));
-      if (inserted) {
-        // An empty non-terminal: take its spelling from the child's suffix.
-        std::string_view childOwner = cur->owner;
-        it->second.owner.assign(childOwner.substr(1 + static_cast<std::uint8_t>(childOwner[0])));
-      }
-      cur = &it->second;
-      k = parent;
-    }
-    cur->linked = true;
   }
   auto apexIt = zone->nodes_.find(wireKey(apex.lowered()));
   if (apexIt == zone->nodes_.end() || !apexIt->second.find(type::kSOA)) {
@@ -158,6 +154,11 @@ std::shared_ptr<const Zone> Zone::load(const Name& apex, const std::filesystem::
   codec::ZoneParseOptions options;
   options.origin = apex;
   ZoneBuilder builder(apex, errors, file.string());
+  // About one name per 20 bytes of master file for typical zones; a wrong guess only costs
+  // a rehash or some slack.
+  std::error_code ec;
+  auto size = std::filesystem::file_size(file, ec);
+  if (!ec) builder.reserve(static_cast<std::size_t>(size / 20));
   bool ok = codec::parseZoneFile(file, options, [&](const codec::ZoneRecord& r) {
     builder.add(r);
   }, errors);

@@ -40,13 +40,15 @@ struct RRset {
 };
 
 struct Node {
-  std::string owner;  // wire form as written in the zone (case preserved)
+  std::string_view key;  // the lower-case wire name (the map's key, which never moves)
+  std::string owner;     // wire form as written in the zone, only when it differs from key
   std::vector<RRset> rrsets;
   bool delegation = false;  // NS below the apex: a zone cut
-  bool linked = false;      // ancestors up to the apex exist (used while building)
 
+  // The owner name with the zone file's spelling (case preserved).
   Name name() const {
-    return *Name::fromWire({reinterpret_cast<const std::uint8_t*>(owner.data()), owner.size()});
+    std::string_view w = owner.empty() ? key : std::string_view(owner);
+    return *Name::fromWire({reinterpret_cast<const std::uint8_t*>(w.data()), w.size()});
   }
 
   const RRset* find(std::uint16_t type) const {
@@ -64,7 +66,9 @@ struct Node {
 
 struct WireKeyHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
+  // Deliberately not noexcept: libstdc++ then caches hash codes in the nodes, so rehashing
+  // and probing compare cached codes instead of re-hashing and comparing names.
+  std::size_t operator()(std::string_view s) const {
     // FNV-1a: names are short; this beats std::hash's general-purpose mixing here.
     std::uint64_t h = 1469598103934665603ULL;
     for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
@@ -90,11 +94,16 @@ class ZoneBuilder {
   ZoneBuilder(const Name& apex, std::vector<codec::ZoneError>& errors, std::string source = {});
   ~ZoneBuilder();
   void add(const codec::ZoneRecord& record);
+  // Sizes the name table up front (e.g. from the zone file's size) to avoid rehashing.
+  void reserve(std::size_t names);
   // Links empty non-terminals, checks the zone; nullptr if any error was recorded.
   std::shared_ptr<const Zone> finish();
 
  private:
   void fail(const codec::ZoneRecord& r, std::string message);
+  // The node for a lower-case wire key, created (with its missing ancestors, as empty
+  // non-terminals) if needed. `spelling` is the owner as written, same length as key.
+  Node& node(std::string_view key, std::string_view spelling);
   std::shared_ptr<Zone> zone_;
   std::vector<codec::ZoneError>& errors_;
   std::size_t errorsBefore_;

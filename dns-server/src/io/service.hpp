@@ -62,4 +62,8 @@ class DnsService final : public Service {
   std::unique_ptr<TcpServer> tcp_;
 };
 
+// `dns-server --check-zones`: loads every zone as the server would, prints each error as
+// FILE:LINE: message and a summary line per zone; 0 when all load.
+int checkZones(const DnsConfig& config);
+
 }  // namespace wk::dns::io
