@@ -1,7 +1,7 @@
 # Shared build settings and helper functions for every wellknown target.
 
 add_library(wk_warnings INTERFACE)
-target_compile_options(wk_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow=local
+target_compile_options(wk_warnings INTERFACE -Wall -Wextra -Wpedantic $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>
                                              -Wnon-virtual-dtor -Wno-missing-field-initializers)
 if(WK_WERROR)
   target_compile_options(wk_warnings INTERFACE -Werror)

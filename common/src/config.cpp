@@ -48,13 +48,20 @@ std::string_view takeUnit(std::string_view& text) {
 
 std::string typeName(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date or time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date or time";
   }
 }
 
@@ -68,11 +75,20 @@ std::optional<std::uint64_t> parseSize(std::string_view text) {
   if (!number) return std::nullopt;
   auto unit = takeUnit(text);
   if (!text.empty()) return std::nullopt;
-  static const std::pair<std::string_view, double> kUnits[] = {
-      {"", 1},          {"B", 1},           {"K", 1024.0},       {"KiB", 1024.0},
-      {"KB", 1e3},      {"M", 1048576.0},   {"MiB", 1048576.0},  {"MB", 1e6},
-      {"G", 1073741824.0}, {"GiB", 1073741824.0}, {"GB", 1e9},
-      {"T", 1099511627776.0}, {"TiB", 1099511627776.0}, {"TB", 1e12}};
+  static const std::pair<std::string_view, double> kUnits[] = {{"", 1},
+                                                               {"B", 1},
+                                                               {"K", 1024.0},
+                                                               {"KiB", 1024.0},
+                                                               {"KB", 1e3},
+                                                               {"M", 1048576.0},
+                                                               {"MiB", 1048576.0},
+                                                               {"MB", 1e6},
+                                                               {"G", 1073741824.0},
+                                                               {"GiB", 1073741824.0},
+                                                               {"GB", 1e9},
+                                                               {"T", 1099511627776.0},
+                                                               {"TiB", 1099511627776.0},
+                                                               {"TB", 1e12}};
   for (const auto& [name, factor] : kUnits) {
     if (unit == name) {
       double bytes = *number * factor;
@@ -176,15 +192,22 @@ Table Document::root() {
   return Table(this, &state_->root);
 }
 
-const std::string& Document::sourceName() const { return state_->source; }
-const std::filesystem::path& Document::baseDirectory() const { return state_->base; }
-std::vector<Error>& Document::errors() { return state_->errors; }
+const std::string& Document::sourceName() const {
+  return state_->source;
+}
+const std::filesystem::path& Document::baseDirectory() const {
+  return state_->base;
+}
+std::vector<Error>& Document::errors() {
+  return state_->errors;
+}
 
 namespace {
 
-void findUnknown(const toml::table& table, const std::string& where,
-                 const std::unordered_map<const toml::table*, std::unordered_set<std::string>>& known,
-                 const std::string& source, std::vector<Error>& errors) {
+void findUnknown(
+    const toml::table& table, const std::string& where,
+    const std::unordered_map<const toml::table*, std::unordered_set<std::string>>& known,
+    const std::string& source, std::vector<Error>& errors) {
   auto it = known.find(&table);
   if (it == known.end()) return;  // never opened: its own key was reported (or it is unused)
   for (const auto& [key, value] : table) {
@@ -222,8 +245,12 @@ const toml::node* Table::lookup(std::string_view key) {
   return table_->get(key);
 }
 
-bool Table::has(std::string_view key) const { return table_ && table_->contains(key); }
-bool Table::empty() const { return !table_ || table_->empty(); }
+bool Table::has(std::string_view key) const {
+  return table_ && table_->contains(key);
+}
+bool Table::empty() const {
+  return !table_ || table_->empty();
+}
 
 void Table::errorAt(const toml::node& node, const std::string& message) {
   const auto& where = node.source().begin;
@@ -268,8 +295,8 @@ std::int64_t Table::integer(std::string_view key, std::int64_t fallback, std::in
     return fallback;
   }
   if (i->get() < min || i->get() > max) {
-    errorAt(*node, "'" + std::string(key) + "' must be between " + std::to_string(min) +
-                       " and " + std::to_string(max));
+    errorAt(*node, "'" + std::string(key) + "' must be between " + std::to_string(min) + " and " +
+                       std::to_string(max));
     return fallback;
   }
   return i->get();
@@ -305,8 +332,8 @@ std::chrono::milliseconds Table::duration(std::string_view key,
   } else if (const auto* s = node->as_string()) {
     if (auto v = parseDuration(s->get())) return *v;
   }
-  errorAt(*node, "'" + std::string(key) +
-                     "' must be a duration such as \"30s\", \"1h30m\" or \"250ms\"");
+  errorAt(*node,
+          "'" + std::string(key) + "' must be a duration such as \"30s\", \"1h30m\" or \"250ms\"");
   return fallback;
 }
 
@@ -321,40 +348,19 @@ Endpoint Table::endpoint(std::string_view key, const Endpoint& fallback) {
   return fallback;
 }
 
-std::vector<Endpoint> Table::endpoints(std::string_view key, const std::vector<Endpoint>& fallback) {
+std::optional<std::vector<Table::Item>> Table::stringItems(std::string_view key,
+                                                           const std::string& what) {
   const auto* node = lookup(key);
-  if (!node) return fallback;
+  if (!node) return std::nullopt;
   const auto* array = node->as_array();
   if (!array) {
-    errorAt(*node, "'" + std::string(key) + "' must be an array of \"address:port\" strings");
-    return fallback;
+    errorAt(*node, "'" + std::string(key) + "' must be an array of " + what);
+    return std::nullopt;
   }
-  std::vector<Endpoint> out;
-  for (const auto& element : *array) {
-    const auto* s = element.as_string();
-    auto e = s ? Endpoint::parse(s->get()) : std::nullopt;
-    if (!e) {
-      errorAt(element, "not an address and port such as \"127.0.0.1:53\" or \"[::1]:53\"");
-      continue;
-    }
-    out.push_back(*e);
-  }
-  return out;
-}
-
-std::vector<std::string> Table::strings(std::string_view key,
-                                        const std::vector<std::string>& fallback) {
-  const auto* node = lookup(key);
-  if (!node) return fallback;
-  const auto* array = node->as_array();
-  if (!array) {
-    errorAt(*node, "'" + std::string(key) + "' must be an array of strings");
-    return fallback;
-  }
-  std::vector<std::string> out;
+  std::vector<Item> out;
   for (const auto& element : *array) {
     if (const auto* s = element.as_string()) {
-      out.push_back(s->get());
+      out.push_back({s->get(), &element});
     } else {
       errorAt(element, "'" + std::string(key) + "' must hold strings, not " + typeName(element));
     }
@@ -362,23 +368,40 @@ std::vector<std::string> Table::strings(std::string_view key,
   return out;
 }
 
-CidrList Table::cidrs(std::string_view key, const CidrList& fallback) {
-  const auto* node = lookup(key);
-  if (!node) return fallback;
-  const auto* array = node->as_array();
-  if (!array) {
-    errorAt(*node, "'" + std::string(key) + "' must be an array of prefixes such as \"10.0.0.0/8\"");
-    return fallback;
-  }
-  std::vector<Cidr> out;
-  for (const auto& element : *array) {
-    const auto* s = element.as_string();
-    auto c = s ? Cidr::parse(s->get()) : std::nullopt;
-    if (!c) {
-      errorAt(element, "not an address prefix such as \"10.0.0.0/8\" or \"::1/128\"");
-      continue;
+std::vector<Endpoint> Table::endpoints(std::string_view key,
+                                       const std::vector<Endpoint>& fallback) {
+  auto items = stringItems(key, "\"address:port\" strings");
+  if (!items) return fallback;
+  std::vector<Endpoint> out;
+  for (const auto& item : *items) {
+    if (auto e = Endpoint::parse(item.text)) {
+      out.push_back(*e);
+    } else {
+      errorAt(*item.node, "not an address and port such as \"127.0.0.1:53\" or \"[::1]:53\"");
     }
-    out.push_back(*c);
+  }
+  return out;
+}
+
+std::vector<std::string> Table::strings(std::string_view key,
+                                        const std::vector<std::string>& fallback) {
+  auto items = stringItems(key, "strings");
+  if (!items) return fallback;
+  std::vector<std::string> out;
+  for (auto& item : *items) out.push_back(std::move(item.text));
+  return out;
+}
+
+CidrList Table::cidrs(std::string_view key, const CidrList& fallback) {
+  auto items = stringItems(key, "prefixes such as \"10.0.0.0/8\"");
+  if (!items) return fallback;
+  std::vector<Cidr> out;
+  for (const auto& item : *items) {
+    if (auto c = Cidr::parse(item.text)) {
+      out.push_back(*c);
+    } else {
+      errorAt(*item.node, "not an address prefix such as \"10.0.0.0/8\" or \"::1/128\"");
+    }
   }
   return CidrList(std::move(out));
 }
@@ -428,8 +451,8 @@ std::vector<Table> Table::tables(std::string_view key) {
   if (!node) return {};
   auto* array = const_cast<toml::node*>(node)->as_array();
   if (!array) {
-    errorAt(*node, "'" + std::string(key) + "' must be an array of tables ([[" +
-                       std::string(key) + "]])");
+    errorAt(*node,
+            "'" + std::string(key) + "' must be an array of tables ([[" + std::string(key) + "]])");
     return {};
   }
   std::vector<Table> out;

@@ -29,8 +29,9 @@ void printHelp(const DaemonSpec& spec) {
   std::printf("%s — %s\n\n", spec.name.c_str(), spec.summary.c_str());
   std::printf("usage: %s [--config FILE] [--check-config] [--log-level LEVEL]\n\n",
               spec.name.c_str());
-  std::printf("  --config FILE      run with this TOML config (default: the built-in one,\n"
-              "                     loopback and unprivileged ports)\n");
+  std::printf(
+      "  --config FILE      run with this TOML config (default: the built-in one,\n"
+      "                     loopback and unprivileged ports)\n");
   std::printf("  --check-config     validate the config, print FILE:LINE:COL errors, exit\n");
   std::printf("  --log-level LEVEL  trace|debug|info|warn|error (overrides [log] level)\n");
   for (const auto& c : spec.commands) {

@@ -25,8 +25,9 @@ class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     auto time = std::chrono::system_clock::to_time_t(msg.time);
-    auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      msg.time.time_since_epoch()).count() % 1000;
+    auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count() %
+        1000;
     std::tm tm{};
     gmtime_r(&time, &tm);
     char stamp[64];
@@ -56,11 +57,21 @@ std::string jsonEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -76,8 +87,8 @@ std::string jsonEscape(std::string_view text) {
 
 void init(std::string_view level, std::string_view format) {
   // stderr, flushed per line: tests and supervisors read the log as it is written.
-  auto logger = std::make_shared<spdlog::logger>(
-      "wk", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>("wk", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == "json") {
     logger->set_formatter(std::make_unique<JsonFormatter>());
   } else {
@@ -88,6 +99,8 @@ void init(std::string_view level, std::string_view format) {
   spdlog::set_default_logger(std::move(logger));
 }
 
-void setLevel(std::string_view level) { spdlog::set_level(toLevel(level)); }
+void setLevel(std::string_view level) {
+  spdlog::set_level(toLevel(level));
+}
 
 }  // namespace wk::log

@@ -40,7 +40,9 @@ std::string formatEndpoint(const asio::ip::address& address, std::uint16_t port)
   return address.to_string() + ":" + std::to_string(port);
 }
 
-std::string Endpoint::toString() const { return formatEndpoint(address, port); }
+std::string Endpoint::toString() const {
+  return formatEndpoint(address, port);
+}
 
 asio::ip::address unmapped(const asio::ip::address& address) {
   if (address.is_v6() && address.to_v6().is_v4_mapped()) {

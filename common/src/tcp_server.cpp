@@ -38,9 +38,17 @@ Connection::Connection(tcp::socket socket, unsigned thread)
 
 Connection::~Connection() = default;
 
-void Connection::expiresAfter(Clock::duration timeout) { expiresAt(Clock::now() + timeout); }
+void Connection::expiresAfter(Clock::duration timeout) {
+  expiresAt(Clock::now() + timeout);
+}
+
+void Connection::limitSession(Clock::time_point end) {
+  sessionEnd_ = end;
+  expiresAt(deadline_);
+}
 
 void Connection::expiresAt(Clock::time_point deadline) {
+  deadline = std::min(deadline, sessionEnd_);
   bool earlier = deadline < deadline_;
   deadline_ = deadline;
   // The watchdog sleeps until the old deadline; wake it to re-arm for an earlier one.
@@ -184,8 +192,8 @@ asio::awaitable<Result<void>> Connection::write(std::span<const std::uint8_t> da
 }
 
 asio::awaitable<Result<void>> Connection::write(std::string_view text) {
-  co_return co_await write(
-      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  co_return co_await write(std::span<const std::uint8_t>(
+      reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
 asio::awaitable<Result<void>> Connection::startTls(asio::ssl::context& context) {
@@ -212,7 +220,9 @@ std::string Connection::alpn() const {
   return data ? std::string(reinterpret_cast<const char*>(data), length) : std::string();
 }
 
-SSL* Connection::nativeTls() { return tls_ ? tls_->native_handle() : nullptr; }
+SSL* Connection::nativeTls() {
+  return tls_ ? tls_->native_handle() : nullptr;
+}
 
 // ---------------------------------------------------------------------------------------
 // TcpServer
@@ -228,8 +238,12 @@ struct TcpServer::Shared {
   std::vector<char> stopped;
 
   Shared(Runtime& rt, TcpOptions o, TcpHandler h)
-      : runtime(rt), options(std::move(o)), handler(std::move(h)),
-        acceptors(rt.threadCount()), live(rt.threadCount()), stopped(rt.threadCount(), 0) {}
+      : runtime(rt),
+        options(std::move(o)),
+        handler(std::move(h)),
+        acceptors(rt.threadCount()),
+        live(rt.threadCount()),
+        stopped(rt.threadCount(), 0) {}
 };
 
 namespace {
@@ -239,6 +253,9 @@ asio::awaitable<void> runSession(std::shared_ptr<TcpServer::Shared> shared, tcp:
   auto conn = std::make_shared<Connection>(std::move(socket), thread);
   auto inflight = shared->runtime.track();
   shared->live[thread].insert(conn.get());
+  if (shared->options.maxSessionTime.count() > 0) {
+    conn->limitSession(Clock::now() + shared->options.maxSessionTime);
+  }
   conn->expiresAfter(shared->options.idleTimeout);
   asio::co_spawn(conn->socket().get_executor(), connectionWatchdog(conn), asio::detached);
 
@@ -285,7 +302,8 @@ asio::awaitable<void> acceptLoop(std::shared_ptr<TcpServer::Shared> shared,
         socket.non_blocking(true, ignored);
         socket.send(asio::buffer(shared->options.busyMessage), 0, ignored);
       }
-      spdlog::debug("connection limit reached; refused {}", formatEndpoint(socket.remote_endpoint(ec)));
+      spdlog::debug("connection limit reached; refused {}",
+                    formatEndpoint(socket.remote_endpoint(ec)));
       continue;  // the socket closes as it goes out of scope
     }
     shared->count.fetch_add(1, std::memory_order_relaxed);
@@ -346,8 +364,12 @@ void TcpServer::stop() {
   }
 }
 
-std::vector<tcp::endpoint> TcpServer::localEndpoints() const { return bound_; }
+std::vector<tcp::endpoint> TcpServer::localEndpoints() const {
+  return bound_;
+}
 
-std::size_t TcpServer::connections() const { return shared_->count.load(); }
+std::size_t TcpServer::connections() const {
+  return shared_->count.load();
+}
 
 }  // namespace wk

@@ -115,9 +115,10 @@ std::shared_ptr<asio::ssl::context> makeServerContext(const ServerOptions& optio
   SSL_CTX_set_session_id_context(native, reinterpret_cast<const unsigned char*>("wellknown"), 9);
 
   if (options.cert.empty()) {
-    spdlog::warn("no TLS certificate configured: using a generated self-signed certificate "
-                 "for '{}' (clients will not trust it; set cert and key)",
-                 options.selfSignedName);
+    spdlog::warn(
+        "no TLS certificate configured: using a generated self-signed certificate "
+        "for '{}' (clients will not trust it; set cert and key)",
+        options.selfSignedName);
     auto generated = generateSelfSigned(options.selfSignedName);
     if (SSL_CTX_use_certificate(native, generated.cert.get()) != 1 ||
         SSL_CTX_use_PrivateKey(native, generated.key.get()) != 1) {
@@ -171,8 +172,8 @@ void writeSelfSigned(const std::filesystem::path& certPath, const std::filesyste
   write(keyPath, [&](FILE* f) {
     return PEM_write_PrivateKey(f, generated.key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
   });
-  std::filesystem::permissions(keyPath, std::filesystem::perms::owner_read |
-                                            std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      keyPath, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 }  // namespace wk::tls

@@ -63,8 +63,14 @@ struct UdpServer::Worker : std::enable_shared_from_this<UdpServer::Worker> {
   std::vector<sockaddr_storage> addrs;
 
   explicit Worker(std::size_t batchSize)
-      : batch(batchSize), rx(batch * kSlot), tx(batch * kSlot), rxMsgs(batch), txMsgs(batch),
-        rxIov(batch), txIov(batch), addrs(batch) {}
+      : batch(batchSize),
+        rx(batch * kSlot),
+        tx(batch * kSlot),
+        rxMsgs(batch),
+        txMsgs(batch),
+        rxIov(batch),
+        txIov(batch),
+        addrs(batch) {}
 
   void arm() {
     socket->async_wait(udp::socket::wait_read,
@@ -113,8 +119,10 @@ struct UdpServer::Worker : std::enable_shared_from_this<UdpServer::Worker> {
       for (unsigned sent = 0; sent < out;) {
         int r = ::sendmmsg(fd, txMsgs.data() + sent, out - sent, MSG_DONTWAIT);
         if (r <= 0) {
-          if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ++sent;  // skip the bad one
-          else break;  // socket buffer full: UDP may drop
+          if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            ++sent;  // skip the bad one
+          else
+            break;  // socket buffer full: UDP may drop
         } else {
           sent += static_cast<unsigned>(r);
         }
@@ -169,7 +177,9 @@ void UdpServer::stop() {
   }
 }
 
-std::vector<udp::endpoint> UdpServer::localEndpoints() const { return bound_; }
+std::vector<udp::endpoint> UdpServer::localEndpoints() const {
+  return bound_;
+}
 
 void sendTo(udp::socket& socket, std::span<const std::uint8_t> data, const udp::endpoint& to) {
   boost::system::error_code ignored;

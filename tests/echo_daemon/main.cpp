@@ -56,20 +56,23 @@ asio::awaitable<void> echoSession(EchoService* service, wk::Connection& conn);
 class EchoService final : public wk::Service {
  public:
   EchoService(wk::Runtime& runtime, EchoConfig config)
-      : runtime_(runtime), config_(std::move(config)),
+      : runtime_(runtime),
+        config_(std::move(config)),
         prefix_(std::make_shared<const std::string>(config_.prefix)) {}
 
   void start() override {
     tls_ = wk::tls::makeServerContext({});
     udp_ = std::make_unique<wk::UdpServer>(
-        runtime_, wk::UdpOptions{.endpoints = config_.listen},
-        [this](unsigned) { return [this](const wk::UdpPacket& p, std::span<std::uint8_t> out) {
-                             return answerDatagram(p, out);
-                           }; });
+        runtime_, wk::UdpOptions{.endpoints = config_.listen}, [this](unsigned) {
+          return [this](const wk::UdpPacket& p, std::span<std::uint8_t> out) {
+            return answerDatagram(p, out);
+          };
+        });
     udp_->start();
     auto handler = [this](wk::Connection& c) { return echoSession(this, c); };
     tcp_ = std::make_unique<wk::TcpServer>(
-        runtime_, wk::TcpOptions{.endpoints = config_.listen, .idleTimeout = std::chrono::seconds(30)},
+        runtime_,
+        wk::TcpOptions{.endpoints = config_.listen, .idleTimeout = std::chrono::seconds(30)},
         handler);
     tcp_->start();
     if (!config_.tlsListen.empty()) {

@@ -100,7 +100,8 @@ class ByteWriter {
   }
   void u32(std::uint32_t v) {
     if (!room(4)) return;
-    for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<std::uint8_t>(v >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      out_.push_back(static_cast<std::uint8_t>(v >> shift));
   }
   void bytes(std::span<const std::uint8_t> b) {
     if (room(b.size())) out_.insert(out_.end(), b.begin(), b.end());

@@ -68,8 +68,8 @@ class Table {
 
   std::string string(std::string_view key, const std::string& fallback);
   bool boolean(std::string_view key, bool fallback);
-  std::int64_t integer(std::string_view key, std::int64_t fallback,
-                       std::int64_t min = INT64_MIN, std::int64_t max = INT64_MAX);
+  std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t min = INT64_MIN,
+                       std::int64_t max = INT64_MAX);
   double number(std::string_view key, double fallback);
   std::uint64_t size(std::string_view key, std::uint64_t fallback);  // bytes
   std::chrono::milliseconds duration(std::string_view key, std::chrono::milliseconds fallback);
@@ -96,6 +96,13 @@ class Table {
   friend class Document;
   Table(Document* doc, toml::table* table) : doc_(doc), table_(table) {}
   const toml::node* lookup(std::string_view key);
+  // The strings of an array-of-strings key, each with its node (for error positions);
+  // nullopt (and an error, if present) when the key is missing or not an array.
+  struct Item {
+    std::string text;
+    const toml::node* node;
+  };
+  std::optional<std::vector<Item>> stringItems(std::string_view key, const std::string& what);
   void errorAt(const toml::node& node, const std::string& message);
 
   Document* doc_ = nullptr;

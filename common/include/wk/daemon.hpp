@@ -38,9 +38,9 @@ struct DaemonCommand {
 };
 
 struct DaemonSpec {
-  std::string name;            // "dns-server"
-  std::string summary;         // one line for --help
-  std::string defaultConfig;   // embedded TOML used without --config
+  std::string name;           // "dns-server"
+  std::string summary;        // one line for --help
+  std::string defaultConfig;  // embedded TOML used without --config
   // Reads the daemon's own keys, recording errors; used by --check-config and reload.
   std::function<void(config::Table root)> check;
   // Builds the service (no sockets yet). Runtime hooks may be registered here.

@@ -22,8 +22,8 @@ namespace wk {
 class Runtime {
  public:
   // threads == 0: one per core.
-  explicit Runtime(unsigned threads, std::chrono::milliseconds shutdownTimeout =
-                                         std::chrono::seconds(10));
+  explicit Runtime(unsigned threads,
+                   std::chrono::milliseconds shutdownTimeout = std::chrono::seconds(10));
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;

@@ -40,6 +40,8 @@ class Database {
     bool fullSync = true;
   };
 
+  // Opens (creating unless readOnly) the file; ":memory:" gives a private in-memory
+  // database (no WAL). Throws Error.
   explicit Database(const std::filesystem::path& file);  // default Options
   Database(const std::filesystem::path& file, Options options);
   ~Database();
@@ -55,7 +57,10 @@ class Database {
   sqlite3* handle() { return db_; }
 
   // Applies migrations[user_version..] each in its own transaction, bumping user_version.
-  // Index i of the vector brings the schema from version i to i + 1.
+  // Index i of the vector brings the schema from version i to i + 1. A step is SQL for
+  // exec() (several statements allowed) without BEGIN/COMMIT of its own. A step that throws
+  // is rolled back whole, and the error propagates; the earlier steps stay committed. A
+  // database newer than the list (user_version beyond it) is left alone.
   void migrate(const std::vector<std::string>& migrations);
   int userVersion();
 

@@ -55,6 +55,8 @@ class Connection {
   // All following I/O must complete by now + timeout, or the connection is closed.
   void expiresAfter(std::chrono::steady_clock::duration timeout);
   void expiresAt(std::chrono::steady_clock::time_point deadline);
+  // A hard cap on the whole session: no later expiresAt() can extend past it.
+  void limitSession(std::chrono::steady_clock::time_point end);
 
   // A line up to maxLength bytes (ending excluded). Longer: error message_size, and the
   // over-long line stays unread; skipLine() discards it so a text protocol can answer
@@ -92,6 +94,7 @@ class Connection {
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_;
+  std::chrono::steady_clock::time_point sessionEnd_ = std::chrono::steady_clock::time_point::max();
   boost::asio::ip::tcp::endpoint remote_;
   boost::asio::ip::tcp::endpoint local_;
   std::string buffer_;
@@ -109,12 +112,13 @@ using TcpHandler = std::function<boost::asio::awaitable<void>(Connection&)>;
 
 struct TcpOptions {
   std::vector<Endpoint> endpoints;
-  std::string proto = "tcp";  // label for the "listening" line: tcp, tls, ...
+  std::string proto = "tcp";                       // label for the "listening" line: tcp, tls, ...
   std::shared_ptr<boost::asio::ssl::context> tls;  // set: TLS handshake on accept
   std::size_t maxConnections = 1024;               // across all threads
   std::string busyMessage;                         // written before closing when full
   std::chrono::milliseconds idleTimeout{60'000};   // the initial deadline of a connection
   std::chrono::milliseconds handshakeTimeout{10'000};
+  std::chrono::milliseconds maxSessionTime{0};  // 0 = unlimited
 };
 
 class TcpServer {

@@ -10,8 +10,8 @@
 namespace wk::tls {
 
 struct ServerOptions {
-  std::filesystem::path cert;   // PEM chain; empty = generate a self-signed one (warned)
-  std::filesystem::path key;    // PEM private key
+  std::filesystem::path cert;     // PEM chain; empty = generate a self-signed one (warned)
+  std::filesystem::path key;      // PEM private key
   std::vector<std::string> alpn;  // protocols we accept, in preference order ("http/1.1")
   std::string selfSignedName = "localhost";
 };
