@@ -17,10 +17,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.maxRecords = 10000;
   std::vector<ZoneError> errors;
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  parseZoneText(text, "fuzz.zone", options, [](const ZoneRecord& r) {
-    if (!validRdata(r.type, r.rdata)) std::abort();
-    std::string printed = rdataToText(r.type, r.rdata);
-    (void)printed;
-  }, errors);
+  parseZoneText(
+      text, "fuzz.zone", options,
+      [](const ZoneRecord& r) {
+        if (!validRdata(r.type, r.rdata)) std::abort();
+        std::string printed = rdataToText(r.type, r.rdata);
+        (void)printed;
+      },
+      errors);
   return 0;
 }

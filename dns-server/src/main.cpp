@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
       },
       .commands = {{.flag = "--check-zones",
                     .help = "load every zone, print errors (FILE:LINE: message) and sizes, exit",
-                    .run = [](wk::config::Table root) { return checkZones(DnsConfig::load(root)); }}},
+                    .run =
+                        [](wk::config::Table root) { return checkZones(DnsConfig::load(root)); }}},
   };
   return wk::runDaemon(spec, argc, argv);
 }

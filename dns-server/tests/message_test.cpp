@@ -48,7 +48,8 @@ TEST(Message, WriteParseRoundTripWithCompression) {
   EXPECT_TRUE(back->header.qr && back->header.aa && !back->header.tc);
   ASSERT_EQ(back->answers.size(), 2u);
   // Compressed names take the case of the first occurrence (the question's).
-  EXPECT_EQ(recordToText(back->answers[0]), "www.Example.test.\t300\tIN\tCNAME\thost.Example.test.");
+  EXPECT_EQ(recordToText(back->answers[0]),
+            "www.Example.test.\t300\tIN\tCNAME\thost.Example.test.");
   EXPECT_EQ(back->questions[0].name.toText(), "www.Example.test.");  // case kept
   ASSERT_TRUE(back->edns);
   EXPECT_EQ(back->edns->options.size(), 1u);
@@ -60,7 +61,8 @@ TEST(Message, WriteParseRoundTripWithCompression) {
 TEST(Message, TruncationSetsTcAndKeepsOpt) {
   Message m = sample();
   for (int i = 0; i < 50; ++i)
-    m.answers.push_back(rr("host.example.test.", type::kTXT, 300, {"0123456789012345678901234567"}));
+    m.answers.push_back(
+        rr("host.example.test.", type::kTXT, 300, {"0123456789012345678901234567"}));
   std::vector<std::uint8_t> wire;
   writeMessage(m, wire, 512);
   EXPECT_LE(wire.size(), 512u);
@@ -88,8 +90,7 @@ TEST(Message, RejectsHostileInput) {
   std::vector<std::uint8_t> wire;
   ASSERT_TRUE(writeMessage(m, wire));
   // Every truncation of a valid message fails cleanly.
-  for (std::size_t n = 0; n < wire.size(); ++n)
-    EXPECT_FALSE(parseMessage({wire.data(), n})) << n;
+  for (std::size_t n = 0; n < wire.size(); ++n) EXPECT_FALSE(parseMessage({wire.data(), n})) << n;
   // Trailing garbage.
   auto extra = wire;
   extra.push_back(0);

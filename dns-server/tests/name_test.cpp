@@ -5,7 +5,9 @@
 namespace wk::dns::codec {
 namespace {
 
-Name N(const char* text) { return *Name::fromText(text); }
+Name N(const char* text) {
+  return *Name::fromText(text);
+}
 
 TEST(Name, TextRoundTripWithEscapes) {
   auto n = Name::fromText("a\\.b.Ex\\065mple.test.");
@@ -44,9 +46,9 @@ TEST(Name, CaseInsensitiveCompareAndSubdomain) {
 
 TEST(Name, CanonicalOrder) {
   // RFC 4034 6.1 example order.
-  const char* order[] = {"example.", "a.example.", "yljkjljk.a.example.", "Z.a.example.",
-                         "zABC.a.EXAMPLE.", "z.example.", "\\001.z.example.", "*.z.example.",
-                         "\\200.z.example."};
+  const char* order[] = {"example.",         "a.example.",      "yljkjljk.a.example.",
+                         "Z.a.example.",     "zABC.a.EXAMPLE.", "z.example.",
+                         "\\001.z.example.", "*.z.example.",    "\\200.z.example."};
   for (std::size_t i = 0; i + 1 < std::size(order); ++i)
     EXPECT_LT(N(order[i]).canonicalCompare(N(order[i + 1])), 0) << order[i];
 }

@@ -56,31 +56,32 @@ TEST(Rdata, EveryListedTypeRoundTrips) {
   EXPECT_EQ(roundTrip("TXT", {"\"hello world\"", "x\\\"y"}), "\"hello world\" \"x\\\"y\"");
   EXPECT_EQ(roundTrip("PTR", {"host"}), "host.example.test.");
   EXPECT_EQ(roundTrip("SRV", {"0", "5", "5060", "sip"}), "0 5 5060 sip.example.test.");
-  EXPECT_EQ(roundTrip("CAA", {"0", "issue", "\"ca.example.net\""}),
-            "0 issue \"ca.example.net\"");
+  EXPECT_EQ(roundTrip("CAA", {"0", "issue", "\"ca.example.net\""}), "0 issue \"ca.example.net\"");
   EXPECT_EQ(roundTrip("NAPTR", {"100", "10", "\"U\"", "\"E2U+sip\"", "\"!^.*$!sip:i@x!\"", "."}),
             "100 10 \"U\" \"E2U+sip\" \"!^.*$!sip:i@x!\" .");
   EXPECT_EQ(roundTrip("HINFO", {"\"PC\"", "Linux"}), "\"PC\" \"Linux\"");
   EXPECT_EQ(roundTrip("SSHFP", {"1", "1", "dd465c09cfa51fb45020cc83316fff21b9ec74ac"}),
             "1 1 DD465C09CFA51FB45020CC83316FFF21B9EC74AC");
-  EXPECT_EQ(roundTrip("TLSA", {"3", "1", "1", "0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB"
-                                             "23E5B514B56664C5D3D6"}),
+  EXPECT_EQ(roundTrip("TLSA", {"3", "1", "1",
+                               "0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB"
+                               "23E5B514B56664C5D3D6"}),
             "3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6");
   EXPECT_EQ(roundTrip("DS", {"60485", "5", "1", "2BB183AF5F22588179A53B0A98631FAD1A292118"}),
             "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118");
   EXPECT_EQ(roundTrip("DNSKEY", {"256", "3", "8", "AwEAAcw5QLr0", "aw=="}),
             "256 3 8 AwEAAcw5QLr0aw==");
-  EXPECT_EQ(roundTrip("RRSIG", {"A", "8", "3", "3600", "20240201000000", "20240101000000",
-                                "12345", "example.test.", "AAECAw=="}),
+  EXPECT_EQ(roundTrip("RRSIG", {"A", "8", "3", "3600", "20240201000000", "20240101000000", "12345",
+                                "example.test.", "AAECAw=="}),
             "A 8 3 3600 20240201000000 20240101000000 12345 example.test. AAECAw==");
   EXPECT_EQ(roundTrip("NSEC", {"host.example.test.", "A", "MX", "RRSIG", "NSEC", "TYPE1234"}),
             "host.example.test. A MX RRSIG NSEC TYPE1234");
-  EXPECT_EQ(roundTrip("NSEC3", {"1", "1", "12", "AABBCCDD", "2T7B4G4VSA5SMI47K61MV5BV1A22BOJR",
-                                "A", "RRSIG"}),
+  EXPECT_EQ(roundTrip("NSEC3", {"1", "1", "12", "AABBCCDD", "2T7B4G4VSA5SMI47K61MV5BV1A22BOJR", "A",
+                                "RRSIG"}),
             "1 1 12 AABBCCDD 2T7B4G4VSA5SMI47K61MV5BV1A22BOJR A RRSIG");
   EXPECT_EQ(roundTrip("NSEC3PARAM", {"1", "0", "0", "-"}), "1 0 0 -");
-  EXPECT_EQ(roundTrip("SVCB", {"1", ".", "alpn=h2,h3", "port=8443", "ipv4hint=192.0.2.1,192.0.2.2"}),
-            "1 . alpn=\"h2,h3\" port=8443 ipv4hint=192.0.2.1,192.0.2.2");
+  EXPECT_EQ(
+      roundTrip("SVCB", {"1", ".", "alpn=h2,h3", "port=8443", "ipv4hint=192.0.2.1,192.0.2.2"}),
+      "1 . alpn=\"h2,h3\" port=8443 ipv4hint=192.0.2.1,192.0.2.2");
   EXPECT_EQ(roundTrip("HTTPS", {"1", ".", "ipv6hint=2001:db8::1", "mandatory=alpn", "alpn=h3"}),
             "1 . mandatory=alpn alpn=\"h3\" ipv6hint=2001:db8::1");
   EXPECT_EQ(roundTrip("HTTPS", {"0", "svc.example.net."}), "0 svc.example.net.");

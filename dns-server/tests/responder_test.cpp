@@ -54,8 +54,8 @@ class ResponderTest : public ::testing::Test {
     o.origin = apex;
     std::vector<ZoneError> errors;
     ZoneBuilder b(apex, errors);
-    ASSERT_TRUE(parseZoneText(kZone, "example.test.zone", o, [&](const ZoneRecord& r) { b.add(r); },
-                              errors));
+    ASSERT_TRUE(parseZoneText(
+        kZone, "example.test.zone", o, [&](const ZoneRecord& r) { b.add(r); }, errors));
     auto zone = b.finish();
     ASSERT_TRUE(zone) << (errors.empty() ? "" : errors[0].toString());
     zones.add(zone);
@@ -105,7 +105,8 @@ TEST_F(ResponderTest, ExactAnswerWithAdditional) {
   EXPECT_EQ(m.header.id, 4242);
   EXPECT_TRUE(m.header.qr && m.header.aa && m.header.rd && !m.header.tc);
   EXPECT_EQ(m.rcode(), rcode::kNoError);
-  EXPECT_EQ(texts(m.answers), (std::vector<std::string>{"example.test.\t3600\tIN\tMX\t10 mail.example.test."}));
+  EXPECT_EQ(texts(m.answers),
+            (std::vector<std::string>{"example.test.\t3600\tIN\tMX\t10 mail.example.test."}));
   // As NSD: the apex NS in authority, then addresses of all targets, A before AAAA.
   EXPECT_EQ(texts(m.authority),
             (std::vector<std::string>{"example.test.\t3600\tIN\tNS\tns1.example.test.",
@@ -117,7 +118,8 @@ TEST_F(ResponderTest, ExactAnswerWithAdditional) {
   auto ns = ask("example.test.", type::kNS);
   EXPECT_EQ(ns.answers.size(), 2u);
   EXPECT_TRUE(ns.authority.empty());  // not repeated
-  EXPECT_EQ(texts(ns.additional), (std::vector<std::string>{"ns1.example.test.\t3600\tIN\tA\t192.0.2.53"}));
+  EXPECT_EQ(texts(ns.additional),
+            (std::vector<std::string>{"ns1.example.test.\t3600\tIN\tA\t192.0.2.53"}));
 }
 
 TEST_F(ResponderTest, CaseInsensitiveAndQuestionCasePreserved) {
@@ -377,12 +379,14 @@ TEST(ZoneBuild, RejectsBadZones) {
     o.origin = apex;
     std::vector<ZoneError> errors;
     ZoneBuilder b(apex, errors);
-    parseZoneText(text, "z", o, [&](const ZoneRecord& r) { b.add(r); }, errors);
+    parseZoneText(
+        text, "z", o, [&](const ZoneRecord& r) { b.add(r); }, errors);
     auto zone = errors.empty() ? b.finish() : nullptr;
     return errors.empty() ? std::string("ok") : errors[0].toString();
   };
   EXPECT_EQ(build("@ SOA a b 1 2 3 4 5\n@ NS a\n"), "ok");
-  EXPECT_EQ(build("@ NS a\n"), "zone example.test.:0: no SOA record at the zone apex example.test.");
+  EXPECT_EQ(build("@ NS a\n"),
+            "zone example.test.:0: no SOA record at the zone apex example.test.");
   EXPECT_EQ(build("@ SOA a b 1 2 3 4 5\n@ NS a\nx.other.test. A 1.2.3.4\n"),
             "z:3: out-of-zone data: x.other.test. is not in example.test.");
   EXPECT_EQ(build("@ SOA a b 1 2 3 4 5\n@ NS a\nx CNAME a\nx CNAME b\n"),

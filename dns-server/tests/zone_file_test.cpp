@@ -23,10 +23,13 @@ Parsed parse(std::string_view text, bool allowInclude = false, std::string file 
   o.origin = *Name::fromText("example.test.");
   o.allowInclude = allowInclude;
   std::vector<ZoneError> errors;
-  p.ok = parseZoneText(text, file, o, [&](const ZoneRecord& r) {
-    p.records.push_back(r.name.toText() + " " + std::to_string(r.ttl) + " " + typeToText(r.type) +
-                        " " + rdataToText(r.type, r.rdata));
-  }, errors);
+  p.ok = parseZoneText(
+      text, file, o,
+      [&](const ZoneRecord& r) {
+        p.records.push_back(r.name.toText() + " " + std::to_string(r.ttl) + " " +
+                            typeToText(r.type) + " " + rdataToText(r.type, r.rdata));
+      },
+      errors);
   for (const auto& e : errors) p.errors.push_back(e.toString());
   return p;
 }
@@ -48,8 +51,9 @@ mail IN 30 MX 10 @
 )");
   ASSERT_TRUE(p.ok) << (p.errors.empty() ? "" : p.errors[0]);
   ASSERT_EQ(p.records.size(), 7u);
-  EXPECT_EQ(p.records[0], "example.test. 3600 SOA ns1.example.test. hostmaster.example.test. "
-                          "2024010101 3600 900 604800 300");
+  EXPECT_EQ(p.records[0],
+            "example.test. 3600 SOA ns1.example.test. hostmaster.example.test. "
+            "2024010101 3600 900 604800 300");
   EXPECT_EQ(p.records[1], "example.test. 3600 NS ns1.example.test.");
   EXPECT_EQ(p.records[2], "example.test. 300 NS ns2.other.test.");
   EXPECT_EQ(p.records[3], "ns1.example.test. 3600 A 192.0.2.53");
@@ -59,9 +63,10 @@ mail IN 30 MX 10 @
 }
 
 TEST(ZoneFile, QuotedStringsEscapesAndComments) {
-  auto p = parse("txt TXT \"a;b\" \"c\\\"d\" e\\032f ; comment\n"
-                 "a\\.b A 192.0.2.1\n"
-                 "x TXT \"multi\n line\"\n");
+  auto p = parse(
+      "txt TXT \"a;b\" \"c\\\"d\" e\\032f ; comment\n"
+      "a\\.b A 192.0.2.1\n"
+      "x TXT \"multi\n line\"\n");
   ASSERT_TRUE(p.ok) << p.errors[0];
   ASSERT_EQ(p.records.size(), 3u);
   EXPECT_EQ(p.records[0], "txt.example.test. 3600 TXT \"a;b\" \"c\\\"d\" \"e f\"");
@@ -70,9 +75,10 @@ TEST(ZoneFile, QuotedStringsEscapesAndComments) {
 }
 
 TEST(ZoneFile, Generate) {
-  auto p = parse("$GENERATE 1-3 host-$ A 192.0.2.$\n"
-                 "$GENERATE 10-20/5 ${-10,3,d} CNAME x${0,2,X}\n"
-                 "$GENERATE 255-255 $ PTR ${0,0,n}.ip6\n");
+  auto p = parse(
+      "$GENERATE 1-3 host-$ A 192.0.2.$\n"
+      "$GENERATE 10-20/5 ${-10,3,d} CNAME x${0,2,X}\n"
+      "$GENERATE 255-255 $ PTR ${0,0,n}.ip6\n");
   ASSERT_TRUE(p.ok) << p.errors[0];
   ASSERT_EQ(p.records.size(), 7u);
   EXPECT_EQ(p.records[0], "host-1.example.test. 3600 A 192.0.2.1");
@@ -90,8 +96,9 @@ TEST(ZoneFile, GenericAndUnknownTypes) {
 }
 
 TEST(ZoneFile, ErrorsCarryFileAndLine) {
-  auto p = parse("ok A 192.0.2.1\n\nbad A 300.1.1.1\nx BOGUS 1\n  CH A 1.2.3.4\n$FOO\n"
-                 "y A (192.0.2.1\n");
+  auto p = parse(
+      "ok A 192.0.2.1\n\nbad A 300.1.1.1\nx BOGUS 1\n  CH A 1.2.3.4\n$FOO\n"
+      "y A (192.0.2.1\n");
   EXPECT_FALSE(p.ok);
   ASSERT_GE(p.errors.size(), 5u);
   EXPECT_EQ(p.errors[0], "t.zone:3: A: bad IPv4 address '300.1.1.1'");

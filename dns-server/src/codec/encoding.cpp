@@ -90,10 +90,14 @@ bool fromBase32Hex(std::string_view text, std::vector<std::uint8_t>& out) {
   for (char c : text) {
     if (c == '=') break;
     int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'v') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'V') v = c - 'A' + 10;
-    else return false;
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'v')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'V')
+      v = c - 'A' + 10;
+    else
+      return false;
     acc = acc << 5 | static_cast<std::uint32_t>(v);
     bits += 5;
     if (bits >= 8) {

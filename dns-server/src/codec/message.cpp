@@ -99,9 +99,8 @@ Header readHeader(ByteReader& r) {
 std::uint16_t headerFlags(const Header& h) {
   return static_cast<std::uint16_t>((h.qr ? 0x8000 : 0) | (h.opcode & 0xf) << 11 |
                                     (h.aa ? 0x0400 : 0) | (h.tc ? 0x0200 : 0) |
-                                    (h.rd ? 0x0100 : 0) | (h.ra ? 0x0080 : 0) |
-                                    (h.z ? 0x0040 : 0) | (h.ad ? 0x0020 : 0) |
-                                    (h.cd ? 0x0010 : 0) | (h.rcode & 0xf));
+                                    (h.rd ? 0x0100 : 0) | (h.ra ? 0x0080 : 0) | (h.z ? 0x0040 : 0) |
+                                    (h.ad ? 0x0020 : 0) | (h.cd ? 0x0010 : 0) | (h.rcode & 0xf));
 }
 
 void writeHeader(ByteWriter& w, const Header& h) {
@@ -129,8 +128,7 @@ Result<Message> parseMessage(std::span<const std::uint8_t> data, std::size_t max
   if (total > maxRecords || m.header.qdcount > 16) return ParseError::kTooManyRecords;
   // Every record takes at least 11 bytes: refuse counts the data cannot hold before
   // reserving anything.
-  if (total * 11 + std::size_t(m.header.qdcount) * 5 > r.remaining())
-    return ParseError::kTruncated;
+  if (total * 11 + std::size_t(m.header.qdcount) * 5 > r.remaining()) return ParseError::kTruncated;
   for (unsigned i = 0; i < m.header.qdcount; ++i) {
     Question q;
     if (!readQuestion(r, q)) return ParseError::kTruncated;
@@ -236,10 +234,9 @@ std::string messageToText(const Message& m) {
   std::uint16_t rc = m.rcode();
   out += rc < std::size(kRcodes) ? kRcodes[rc] : ("RCODE" + std::to_string(rc));
   out += ", id " + std::to_string(m.header.id) + "\n;; flags:";
-  const std::pair<bool, const char*> flags[] = {{m.header.qr, "qr"}, {m.header.aa, "aa"},
-                                                {m.header.tc, "tc"}, {m.header.rd, "rd"},
-                                                {m.header.ra, "ra"}, {m.header.ad, "ad"},
-                                                {m.header.cd, "cd"}};
+  const std::pair<bool, const char*> flags[] = {
+      {m.header.qr, "qr"}, {m.header.aa, "aa"}, {m.header.tc, "tc"}, {m.header.rd, "rd"},
+      {m.header.ra, "ra"}, {m.header.ad, "ad"}, {m.header.cd, "cd"}};
   for (const auto& [on, name] : flags)
     if (on) out += std::string(" ") + name;
   out += "\n";
@@ -247,8 +244,7 @@ std::string messageToText(const Message& m) {
     out += ";; EDNS: version " + std::to_string(m.edns->version) + ", udp " +
            std::to_string(m.edns->udpSize) + (m.edns->dnssecOk ? ", do" : "") + "\n";
   for (const auto& q : m.questions)
-    out += ";" + q.name.toText() + "\t" + classToText(q.qclass) + "\t" + typeToText(q.qtype) +
-           "\n";
+    out += ";" + q.name.toText() + "\t" + classToText(q.qclass) + "\t" + typeToText(q.qtype) + "\n";
   const char* titles[] = {";; ANSWER", ";; AUTHORITY", ";; ADDITIONAL"};
   const std::vector<Record>* sections[3] = {&m.answers, &m.authority, &m.additional};
   for (int s = 0; s < 3; ++s) {

@@ -133,7 +133,9 @@ std::string Name::toText() const {
   return out;
 }
 
-Name Name::parent() const { return stripLabels(1); }
+Name Name::parent() const {
+  return stripLabels(1);
+}
 
 Name Name::stripLabels(unsigned n) const {
   std::size_t pos = 0;
@@ -175,7 +177,9 @@ bool wireNamesEqual(std::span<const std::uint8_t> a, std::span<const std::uint8_
   return true;
 }
 
-bool Name::equals(const Name& other) const { return wireNamesEqual(wire(), other.wire()); }
+bool Name::equals(const Name& other) const {
+  return wireNamesEqual(wire(), other.wire());
+}
 
 bool Name::isSubdomainOf(const Name& ancestor) const {
   if (ancestor.size_ > size_) return false;

@@ -49,7 +49,7 @@ class Name {
   Name lowered() const;
   bool isWildcard() const { return size_ >= 2 && data_[0] == 1 && data_[1] == '*'; }
 
-  bool equals(const Name& other) const;  // case-insensitive
+  bool equals(const Name& other) const;            // case-insensitive
   bool isSubdomainOf(const Name& ancestor) const;  // also true when equal
   // DNSSEC canonical order (RFC 4034 6.1).
   int canonicalCompare(const Name& other) const;

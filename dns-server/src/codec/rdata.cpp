@@ -13,18 +13,18 @@ using F = Field;
 constexpr Field kA[] = {F::kIPv4};
 constexpr Field kAAAA[] = {F::kIPv6};
 constexpr Field kOneCName[] = {F::kCompressedName};
-constexpr Field kSOA[] = {F::kCompressedName, F::kCompressedName, F::kU32, F::kTtl,
-                          F::kTtl,            F::kTtl,            F::kTtl};
+constexpr Field kSOA[] = {
+    F::kCompressedName, F::kCompressedName, F::kU32, F::kTtl, F::kTtl, F::kTtl, F::kTtl};
 constexpr Field kMX[] = {F::kU16, F::kCompressedName};
 constexpr Field kTXT[] = {F::kCharStrings};
 constexpr Field kHINFO[] = {F::kCharString, F::kCharString};
 constexpr Field kSRV[] = {F::kU16, F::kU16, F::kU16, F::kName};
-constexpr Field kNAPTR[] = {F::kU16, F::kU16, F::kCharString, F::kCharString, F::kCharString,
-                            F::kName};
+constexpr Field kNAPTR[] = {F::kU16,        F::kU16,        F::kCharString,
+                            F::kCharString, F::kCharString, F::kName};
 constexpr Field kDS[] = {F::kU16, F::kU8, F::kU8, F::kHex};
 constexpr Field kSSHFP[] = {F::kU8, F::kU8, F::kHex};
-constexpr Field kRRSIG[] = {F::kType,  F::kU8,   F::kU8,   F::kU32,   F::kTime,
-                            F::kTime,  F::kU16,  F::kName, F::kBase64};
+constexpr Field kRRSIG[] = {F::kType, F::kU8,  F::kU8,   F::kU32,   F::kTime,
+                            F::kTime, F::kU16, F::kName, F::kBase64};
 constexpr Field kNSEC[] = {F::kName, F::kTypeBitmap};
 constexpr Field kDNSKEY[] = {F::kU16, F::kU8, F::kU8, F::kBase64};
 constexpr Field kNSEC3[] = {F::kU8, F::kU8, F::kU16, F::kSalt, F::kHash32, F::kTypeBitmap};

@@ -48,7 +48,7 @@ struct TypeInfo {
 };
 
 const TypeInfo* typeInfo(std::uint16_t type);
-std::string typeToText(std::uint16_t type);                     // "A", "TYPE65280"
+std::string typeToText(std::uint16_t type);                        // "A", "TYPE65280"
 std::optional<std::uint16_t> typeFromText(std::string_view text);  // case-insensitive
 std::string classToText(std::uint16_t rclass);
 
@@ -82,6 +82,6 @@ bool rdataFromText(std::uint16_t type, std::span<const Token> tokens, const Name
 
 // Helpers shared with the zone loader.
 std::optional<std::uint32_t> parseTtl(std::string_view text);  // "3600", "1h30m", "1W"
-bool unescapeString(std::string_view text, std::string& out);   // \X and \DDD
+bool unescapeString(std::string_view text, std::string& out);  // \X and \DDD
 
 }  // namespace wk::dns::codec

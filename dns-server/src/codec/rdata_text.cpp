@@ -44,9 +44,8 @@ std::string timeToText(std::uint32_t t) {
 }
 
 std::optional<std::uint32_t> timeFromText(std::string_view s) {
-  bool digits = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
+  bool digits =
+      !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!digits) return std::nullopt;
   if (s.size() != 14) {
     if (s.size() > 10) return std::nullopt;
@@ -122,12 +121,23 @@ std::optional<std::uint32_t> parseTtl(std::string_view s) {
     if (!haveDigits) return std::nullopt;
     std::uint64_t mult;
     switch (c | 0x20) {
-      case 's': mult = 1; break;
-      case 'm': mult = 60; break;
-      case 'h': mult = 3600; break;
-      case 'd': mult = 86400; break;
-      case 'w': mult = 604800; break;
-      default: return std::nullopt;
+      case 's':
+        mult = 1;
+        break;
+      case 'm':
+        mult = 60;
+        break;
+      case 'h':
+        mult = 3600;
+        break;
+      case 'd':
+        mult = 86400;
+        break;
+      case 'w':
+        mult = 604800;
+        break;
+      default:
+        return std::nullopt;
     }
     total += cur * mult;
     cur = 0;
@@ -250,8 +260,10 @@ std::string rdataToText(std::uint16_t t, std::span<const std::uint8_t> rdata) {
         break;
       case F::kTypeBitmap: {
         std::string b = bitmapToText(r.rest());
-        if (!b.empty()) out += b.substr(1);
-        else if (!out.empty()) out.pop_back();
+        if (!b.empty())
+          out += b.substr(1);
+        else if (!out.empty())
+          out.pop_back();
         break;
       }
       case F::kSvcParams: {
@@ -295,9 +307,9 @@ bool rdataFromText(std::uint16_t t, std::span<const Token> tokens, const Name& o
       case F::kCompressedName: {
         if (!need("domain name")) return false;
         const auto& tok = tokens[i++];
-        std::optional<Name> n =
-            (tok.text == "@" && !tok.quoted) ? std::optional<Name>(origin)
-                                             : Name::fromText(tok.text, &origin);
+        std::optional<Name> n = (tok.text == "@" && !tok.quoted)
+                                    ? std::optional<Name>(origin)
+                                    : Name::fromText(tok.text, &origin);
         if (!n) return error = "bad domain name '" + tok.text + "'", false;
         out.insert(out.end(), n->wire().begin(), n->wire().end());
         break;
@@ -310,9 +322,12 @@ bool rdataFromText(std::uint16_t t, std::span<const Token> tokens, const Name& o
         auto v = parseNumber(tokens[i].text, max);
         if (!v) return error = "bad number '" + tokens[i].text + "'", false;
         ++i;
-        if (f == F::kU8) out.push_back(static_cast<std::uint8_t>(*v));
-        else if (f == F::kU16) put16(out, static_cast<std::uint32_t>(*v));
-        else put32(out, static_cast<std::uint32_t>(*v));
+        if (f == F::kU8)
+          out.push_back(static_cast<std::uint8_t>(*v));
+        else if (f == F::kU16)
+          put16(out, static_cast<std::uint32_t>(*v));
+        else
+          put32(out, static_cast<std::uint32_t>(*v));
         break;
       }
       case F::kTtl: {
@@ -381,8 +396,8 @@ bool rdataFromText(std::uint16_t t, std::span<const Token> tokens, const Name& o
         std::string joined;
         for (; i < tokens.size(); ++i) joined += tokens[i].text;
         std::vector<std::uint8_t> bytes;
-        bool ok = f == F::kHex ? (joined == "-" || fromHex(joined, bytes))
-                               : fromBase64(joined, bytes);
+        bool ok =
+            f == F::kHex ? (joined == "-" || fromHex(joined, bytes)) : fromBase64(joined, bytes);
         if (!ok) return error = f == F::kHex ? "bad hex data" : "bad base64 data", false;
         out.insert(out.end(), bytes.begin(), bytes.end());
         break;

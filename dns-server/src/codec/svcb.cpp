@@ -11,9 +11,9 @@
 namespace wk::dns::codec {
 namespace {
 
-constexpr std::string_view kKeys[] = {"mandatory", "alpn",     "no-default-alpn", "port",
-                                      "ipv4hint",  "ech",      "ipv6hint",        "dohpath",
-                                      "ohttp"};
+constexpr std::string_view kKeys[] = {"mandatory", "alpn",     "no-default-alpn",
+                                      "port",      "ipv4hint", "ech",
+                                      "ipv6hint",  "dohpath",  "ohttp"};
 
 std::string keyName(unsigned key) {
   if (key < std::size(kKeys)) return std::string(kKeys[key]);

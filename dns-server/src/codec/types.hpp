@@ -6,12 +6,11 @@
 namespace wk::dns::codec {
 
 namespace type {
-constexpr std::uint16_t kA = 1, kNS = 2, kCNAME = 5, kSOA = 6, kPTR = 12, kHINFO = 13,
-                        kMX = 15, kTXT = 16, kAAAA = 28, kSRV = 33, kNAPTR = 35, kOPT = 41,
-                        kDS = 43, kSSHFP = 44, kRRSIG = 46, kNSEC = 47, kDNSKEY = 48,
-                        kNSEC3 = 50, kNSEC3PARAM = 51, kTLSA = 52, kSVCB = 64, kHTTPS = 65,
-                        kIXFR = 251, kAXFR = 252, kMAILB = 253, kMAILA = 254, kANY = 255,
-                        kCAA = 257;
+constexpr std::uint16_t kA = 1, kNS = 2, kCNAME = 5, kSOA = 6, kPTR = 12, kHINFO = 13, kMX = 15,
+                        kTXT = 16, kAAAA = 28, kSRV = 33, kNAPTR = 35, kOPT = 41, kDS = 43,
+                        kSSHFP = 44, kRRSIG = 46, kNSEC = 47, kDNSKEY = 48, kNSEC3 = 50,
+                        kNSEC3PARAM = 51, kTLSA = 52, kSVCB = 64, kHTTPS = 65, kIXFR = 251,
+                        kAXFR = 252, kMAILB = 253, kMAILA = 254, kANY = 255, kCAA = 257;
 }  // namespace type
 
 namespace rclass {

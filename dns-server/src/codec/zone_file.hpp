@@ -34,9 +34,9 @@ struct ZoneError {
 };
 
 struct ZoneParseOptions {
-  Name origin;                       // the zone apex, initial $ORIGIN
-  std::uint32_t defaultTtl = 3600;   // before any $TTL or explicit TTL (NSD's default)
-  bool allowInclude = true;          // $INCLUDE (off for untrusted text, e.g. fuzzing)
+  Name origin;                      // the zone apex, initial $ORIGIN
+  std::uint32_t defaultTtl = 3600;  // before any $TTL or explicit TTL (NSD's default)
+  bool allowInclude = true;         // $INCLUDE (off for untrusted text, e.g. fuzzing)
   unsigned maxIncludeDepth = 8;
   std::size_t maxRecords = 50'000'000;
   std::size_t maxGenerate = 1'000'000;  // records one $GENERATE may create

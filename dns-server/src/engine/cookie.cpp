@@ -5,7 +5,9 @@
 namespace wk::dns::engine {
 namespace {
 
-inline std::uint64_t rotl(std::uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+inline std::uint64_t rotl(std::uint64_t x, int b) {
+  return (x << b) | (x >> (64 - b));
+}
 
 inline std::uint64_t load64(const std::uint8_t* p) {
   std::uint64_t v = 0;
@@ -38,10 +40,20 @@ std::uint64_t sipHash24(const std::array<std::uint8_t, 16>& key,
   std::uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1,
                 v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
   auto round = [&] {
-    v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);
-    v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;
-    v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;
-    v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);
+    v0 += v1;
+    v1 = rotl(v1, 13);
+    v1 ^= v0;
+    v0 = rotl(v0, 32);
+    v2 += v3;
+    v3 = rotl(v3, 16);
+    v3 ^= v2;
+    v0 += v3;
+    v3 = rotl(v3, 21);
+    v3 ^= v0;
+    v2 += v1;
+    v1 = rotl(v1, 17);
+    v1 ^= v2;
+    v2 = rotl(v2, 32);
   };
   std::size_t full = data.size() / 8 * 8;
   for (std::size_t i = 0; i < full; i += 8) {
@@ -52,7 +64,8 @@ std::uint64_t sipHash24(const std::array<std::uint8_t, 16>& key,
     v0 ^= m;
   }
   std::uint64_t last = std::uint64_t(data.size() & 0xff) << 56;
-  for (std::size_t i = full; i < data.size(); ++i) last |= std::uint64_t(data[i]) << (8 * (i - full));
+  for (std::size_t i = full; i < data.size(); ++i)
+    last |= std::uint64_t(data[i]) << (8 * (i - full));
   v3 ^= last;
   round();
   round();

@@ -3,14 +3,14 @@
 // and SipHash-2-4 over client cookie | version | reserved | timestamp | client address.
 
 #include <array>
+#include <boost/asio/ip/address.hpp>
 #include <cstdint>
 #include <span>
 
-#include <boost/asio/ip/address.hpp>
-
 namespace wk::dns::engine {
 
-std::uint64_t sipHash24(const std::array<std::uint8_t, 16>& key, std::span<const std::uint8_t> data);
+std::uint64_t sipHash24(const std::array<std::uint8_t, 16>& key,
+                        std::span<const std::uint8_t> data);
 
 // Writes the 16-byte server cookie for a client cookie at time `now` (seconds).
 void makeServerCookie(const std::array<std::uint8_t, 16>& secret,

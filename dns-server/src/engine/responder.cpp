@@ -218,7 +218,7 @@ void Responder::addAuthorityNs(const Zone& zone) {
   const Node& apex = zone.apexNode();
   const RRset* ns = apex.find(type::kNS);
   if (ns == nullptr) return;
-  if (writeRRsetWithSigs(apex.name(), apex, *ns, 1, ns->ttl, true)) addAdditional(zone, *ns);
+  if (writeRRsetWithSigs(zone.apexOwner(), apex, *ns, 1, ns->ttl, true)) addAdditional(zone, *ns);
 }
 
 // Addresses of NS/MX/SRV targets inside the zone: all A RRsets, then all AAAA (as NSD).
@@ -238,7 +238,8 @@ void Responder::writeAdditional() {
         for (std::size_t k = 0; k < additionalCount_; ++k)
           if (additionalDone_[k] == node) return;
         if (additionalCount_ < additionalDone_.size()) additionalDone_[additionalCount_++] = node;
-        if (const RRset* addr = node->find(t)) writeRRsetWithSigs(*target, *node, *addr, 2, addr->ttl);
+        if (const RRset* addr = node->find(t))
+          writeRRsetWithSigs(*target, *node, *addr, 2, addr->ttl);
       });
     }
   }
@@ -246,7 +247,7 @@ void Responder::writeAdditional() {
 
 void Responder::writeNegative(const Zone& zone) {
   const Node& apex = zone.apexNode();
-  writeRRsetWithSigs(apex.name(), apex, zone.soa(), 1, zone.negativeTtl());
+  writeRRsetWithSigs(zone.apexOwner(), apex, zone.soa(), 1, zone.negativeTtl());
 }
 
 void Responder::answerInZone(const Zone& zone, const Client& /*client*/) {
@@ -282,7 +283,8 @@ void Responder::answerInZone(const Zone& zone, const Client& /*client*/) {
           Name cut = node->name();
           writeRRset(cut, ns, 1, ns.ttl);
           if (dnssecOk_)
-            if (const RRset* ds = node->find(type::kDS)) writeRRsetWithSigs(cut, *node, *ds, 1, ds->ttl);
+            if (const RRset* ds = node->find(type::kDS))
+              writeRRsetWithSigs(cut, *node, *ds, 1, ds->ttl);
           addAdditional(zone, ns);
         } else {
           outcome_ = Outcome::kAnswer;  // a CNAME into a delegation: the client follows it
@@ -352,6 +354,14 @@ void Responder::answerInZone(const Zone& zone, const Client& /*client*/) {
     writeNegative(zone);
     return finish(rcode::kNoError);
   }
+}
+
+std::span<const std::uint8_t> Responder::slipLast() {
+  if (buf_.size() < codec::kHeaderSize) return buf_;
+  buf_.resize(sectionStart_);
+  buf_[2] |= 0x02;                                    // TC
+  std::fill(buf_.begin() + 6, buf_.begin() + 12, 0);  // no records
+  return buf_;
 }
 
 void Responder::finish(std::uint16_t code) {

@@ -50,6 +50,9 @@ class Responder {
   std::span<const std::uint8_t> respond(std::span<const std::uint8_t> query, const ZoneSet& zones,
                                         const Client& client);
   Outcome lastOutcome() const { return outcome_; }
+  // Rewrites the last response as an empty truncated one (header and question, TC=1): the
+  // RRL "slip" answer. Returns it.
+  std::span<const std::uint8_t> slipLast();
   const codec::Question& lastQuestion() const { return question_; }
 
  private:
@@ -84,8 +87,8 @@ class Responder {
   codec::Header header_;
   codec::Question question_;
   Name lowered_;
-  std::size_t questionEnd_ = 0;   // end of the question in the query
-  std::size_t limit_ = 512;       // response size limit
+  std::size_t questionEnd_ = 0;  // end of the question in the query
+  std::size_t limit_ = 512;      // response size limit
   bool hasEdns_ = false;
   bool dnssecOk_ = false;
   bool ednsBadVersion_ = false;

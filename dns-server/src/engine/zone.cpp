@@ -11,7 +11,9 @@ namespace type = codec::type;
 
 ZoneBuilder::ZoneBuilder(const Name& apex, std::vector<codec::ZoneError>& errors,
                          std::string source)
-    : zone_(std::make_shared<Zone>()), errors_(errors), errorsBefore_(errors.size()),
+    : zone_(std::make_shared<Zone>()),
+      errors_(errors),
+      errorsBefore_(errors.size()),
       source_(std::move(source)) {
   zone_->apex_ = apex;
   if (source_.empty()) source_ = "zone " + apex.toText();
@@ -32,7 +34,9 @@ std::shared_ptr<const Zone> Zone::build(const Name& apex, std::vector<codec::Zon
   return builder.finish();
 }
 
-void ZoneBuilder::reserve(std::size_t names) { zone_->nodes_.reserve(names); }
+void ZoneBuilder::reserve(std::size_t names) {
+  zone_->nodes_.reserve(names);
+}
 
 Node& ZoneBuilder::node(std::string_view key, std::string_view spelling) {
   auto& nodes = zone_->nodes_;
@@ -63,8 +67,9 @@ void ZoneBuilder::add(const codec::ZoneRecord& r) {
       return;
     }
     Name lowered = r.name.lowered();
-    Node& node = this->node(wireKey(lowered), std::string_view(reinterpret_cast<const char*>(r.name.wire().data()),
-                                                    r.name.size()));
+    Node& node = this->node(
+        wireKey(lowered),
+        std::string_view(reinterpret_cast<const char*>(r.name.wire().data()), r.name.size()));
     std::uint16_t covered = 0;
     if (r.type == type::kRRSIG && r.rdata.size() >= 2)
       covered = static_cast<std::uint16_t>(r.rdata[0] << 8 | r.rdata[1]);
@@ -78,7 +83,8 @@ void ZoneBuilder::add(const codec::ZoneRecord& r) {
       // Identical records collapse into one (RFC 2181 5).
       bool duplicate = false;
       rr->forEach([&](std::span<const std::uint8_t> d) {
-        if (!duplicate && d.size() == r.rdata.size() && std::equal(d.begin(), d.end(), r.rdata.begin()))
+        if (!duplicate && d.size() == r.rdata.size() &&
+            std::equal(d.begin(), d.end(), r.rdata.begin()))
           duplicate = true;
       });
       if (duplicate) return;
@@ -133,6 +139,7 @@ std::shared_ptr<const Zone> ZoneBuilder::finish() {
   if (!apexIt->second.find(type::kNS)) fail(where, "no NS records at the zone apex");
   if (errors.size() > errorsBefore) return nullptr;
   zone->apexNode_ = &apexIt->second;
+  zone->apexOwner_ = apexIt->second.name();
   zone->soa_ = apexIt->second.find(type::kSOA);
   // SOA RDATA: mname rname serial refresh retry expire minimum.
   std::span<const std::uint8_t> soa(zone->soa_->data.data() + 2, zone->soa_->data.size() - 2);
@@ -159,9 +166,8 @@ std::shared_ptr<const Zone> Zone::load(const Name& apex, const std::filesystem::
   std::error_code ec;
   auto size = std::filesystem::file_size(file, ec);
   if (!ec) builder.reserve(static_cast<std::size_t>(size / 20));
-  bool ok = codec::parseZoneFile(file, options, [&](const codec::ZoneRecord& r) {
-    builder.add(r);
-  }, errors);
+  bool ok = codec::parseZoneFile(
+      file, options, [&](const codec::ZoneRecord& r) { builder.add(r); }, errors);
   if (!ok) return nullptr;
   return builder.finish();
 }

@@ -2,7 +2,8 @@
 
 namespace wk::dns::io {
 
-const char* const kDefaultConfig = R"(# dns-server built-in config: example.test on loopback port 5353
+const char* const kDefaultConfig =
+    R"(# dns-server built-in config: example.test on loopback port 5353
 [server]
 listen = ["127.0.0.1:5353", "[::1]:5353"]
 
@@ -41,10 +42,13 @@ DnsConfig DnsConfig::load(config::Table root) {
     } else {
       std::string absolute = name.back() == '.' ? name : name + ".";
       auto apex = codec::Name::fromText(absolute);
-      if (!apex) zone.error("name", "'" + name + "' is not a valid domain name");
-      else z.apex = *apex;
+      if (!apex)
+        zone.error("name", "'" + name + "' is not a valid domain name");
+      else
+        z.apex = *apex;
       for (const auto& other : c.zones)
-        if (apex && other.apex.equals(*apex)) zone.error("name", "zone '" + name + "' is listed twice");
+        if (apex && other.apex.equals(*apex))
+          zone.error("name", "zone '" + name + "' is listed twice");
     }
     z.text = zone.string("text", "");
     if (zone.has("file")) z.file = zone.path("file", {});
@@ -62,7 +66,8 @@ DnsConfig DnsConfig::load(config::Table root) {
   }
 
   auto rrl = root.table("rrl");
-  c.rrl.responsesPerSecond = rrl.integer("responses_per_second", c.rrl.responsesPerSecond, 0, 1'000'000);
+  c.rrl.responsesPerSecond =
+      rrl.integer("responses_per_second", c.rrl.responsesPerSecond, 0, 1'000'000);
   c.rrl.slip = rrl.integer("slip", c.rrl.slip, 0, 10);
   c.resolver = RecursionConfig::load(root.table("resolver"));
   return c;

@@ -36,7 +36,8 @@ struct RrlConfig {
 };
 
 struct DnsConfig {
-  std::vector<Endpoint> listen = {*Endpoint::parse("127.0.0.1:5353"), *Endpoint::parse("[::1]:5353")};
+  std::vector<Endpoint> listen = {*Endpoint::parse("127.0.0.1:5353"),
+                                  *Endpoint::parse("[::1]:5353")};
   std::string nsid;
   std::int64_t maxUdpPayload = 1232;
   std::chrono::milliseconds tcpIdleTimeout{10'000};

@@ -11,6 +11,8 @@
 #include <random>
 
 #include "codec/types.hpp"
+#include "engine/rrl.hpp"
+#include "io/notify.hpp"
 #include "io/recursion.hpp"
 #include "io/transfer.hpp"
 
@@ -21,15 +23,17 @@ namespace asio = boost::asio;
 namespace {
 
 std::uint32_t nowSeconds() {
-  return static_cast<std::uint32_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
 }
 
 // Per-thread state: the thread's Responder and its cached snapshot.
 struct ThreadState {
-  explicit ThreadState(engine::ResponderConfig config) : responder(std::move(config)) {}
+  ThreadState(engine::ResponderConfig config, double rrlRate, unsigned slip)
+      : responder(std::move(config)), rrl(rrlRate, slip) {}
   engine::Responder responder;
+  engine::RateLimiter rrl;
   std::shared_ptr<const Snapshot> snapshot;
   std::uint64_t generation = ~std::uint64_t{0};
 
@@ -43,7 +47,8 @@ struct ThreadState {
   }
 };
 
-asio::awaitable<void> tcpSession(DnsService* service, std::shared_ptr<std::vector<std::unique_ptr<ThreadState>>> states,
+asio::awaitable<void> tcpSession(DnsService* service,
+                                 std::shared_ptr<std::vector<std::unique_ptr<ThreadState>>> states,
                                  Recursion* recursion, Connection& conn) {
   ThreadState& state = *(*states)[conn.thread()];
   std::vector<std::uint8_t> query(65535);
@@ -68,7 +73,8 @@ asio::awaitable<void> tcpSession(DnsService* service, std::shared_ptr<std::vecto
         // Not one of our zones: recursive service (issue 4).
         auto answer = co_await resolveOverTcp(recursion, {query.begin(), query.begin() + length});
         if (answer.empty()) continue;
-        reply.assign({static_cast<std::uint8_t>(answer.size() >> 8), static_cast<std::uint8_t>(answer.size())});
+        reply.assign({static_cast<std::uint8_t>(answer.size() >> 8),
+                      static_cast<std::uint8_t>(answer.size())});
         reply.insert(reply.end(), answer.begin(), answer.end());
         if (!co_await conn.write(std::span<const std::uint8_t>(reply))) co_return;
         continue;
@@ -87,7 +93,8 @@ asio::awaitable<void> tcpSession(DnsService* service, std::shared_ptr<std::vecto
         messages.push_back(reply);
       }
       for (const auto& m : messages) {
-        std::uint8_t len[2] = {static_cast<std::uint8_t>(m.size() >> 8), static_cast<std::uint8_t>(m.size())};
+        std::uint8_t len[2] = {static_cast<std::uint8_t>(m.size() >> 8),
+                               static_cast<std::uint8_t>(m.size())};
         if (!co_await conn.write(std::span<const std::uint8_t>(len, 2))) co_return;
         if (!co_await conn.write(std::span<const std::uint8_t>(m))) co_return;
       }
@@ -97,7 +104,8 @@ asio::awaitable<void> tcpSession(DnsService* service, std::shared_ptr<std::vecto
     reply[0] = static_cast<std::uint8_t>(out.size() >> 8);
     reply[1] = static_cast<std::uint8_t>(out.size());
     std::memcpy(reply.data() + 2, out.data(), out.size());
-    if (recursion && recursion->allowed(client.address)) setRecursionAvailable({reply.data() + 2, out.size()});
+    if (recursion && recursion->allowed(client.address))
+      setRecursionAvailable({reply.data() + 2, out.size()});
     if (!co_await conn.write(std::span<const std::uint8_t>(reply))) co_return;
   }
 }
@@ -155,11 +163,16 @@ std::shared_ptr<const Snapshot> DnsService::loadZones(const DnsConfig& config, b
         options.allowInclude = false;
         std::string source = "zone " + zc.apex.toText();
         engine::ZoneBuilder builder(zc.apex, errors, source);
-        if (codec::parseZoneText(zc.text, source, options,
-                                 [&](const codec::ZoneRecord& r) { builder.add(r); }, errors))
+        if (codec::parseZoneText(
+                zc.text, source, options, [&](const codec::ZoneRecord& r) { builder.add(r); },
+                errors))
           entry.zone = builder.finish();
       }
       for (const auto& e : errors) spdlog::error("{}", e.toString());
+      if (entry.zone && !zc.notify.empty() &&
+          (old == loaded_.end() || !old->second.zone ||
+           old->second.zone->serial() != entry.zone->serial()))
+        changed_.push_back({zc.apex, entry.zone->serial(), zc.notify});
       if (entry.zone) {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - started);
@@ -198,8 +211,9 @@ int checkZones(const DnsConfig& config) {
       options.allowInclude = false;
       std::string source = "zone " + zc.apex.toText();
       engine::ZoneBuilder builder(zc.apex, errors, source);
-      if (codec::parseZoneText(zc.text, source, options,
-                               [&](const codec::ZoneRecord& r) { builder.add(r); }, errors))
+      if (codec::parseZoneText(
+              zc.text, source, options, [&](const codec::ZoneRecord& r) { builder.add(r); },
+              errors))
         zone = builder.finish();
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -218,6 +232,17 @@ int checkZones(const DnsConfig& config) {
   return status;
 }
 
+void DnsService::notifyChanged() {
+  if (changed_.empty()) return;
+  // Earlier rounds finish within seconds; wait for them rather than pile up threads.
+  for (auto& t : notifiers_) t.join();
+  notifiers_.clear();
+  notifiers_.emplace_back([changed = std::move(changed_)] {
+    for (const auto& c : changed) sendNotifies(c.apex, c.serial, c.targets);
+  });
+  changed_.clear();
+}
+
 void DnsService::start() {
   {
     auto snap = loadZones(config_, true);
@@ -226,26 +251,46 @@ void DnsService::start() {
   }
   generation_.fetch_add(1, std::memory_order_release);
 
-  if (config_.resolver.enabled) recursion_ = std::make_unique<Recursion>(runtime_, config_.resolver);
+  if (config_.resolver.enabled)
+    recursion_ = std::make_unique<Recursion>(runtime_, config_.resolver);
   auto states = std::make_shared<std::vector<std::unique_ptr<ThreadState>>>();
   for (unsigned i = 0; i < runtime_.threadCount(); ++i)
-    states->push_back(std::make_unique<ThreadState>(responderConfig()));
+    states->push_back(std::make_unique<ThreadState>(
+        responderConfig(),
+        static_cast<double>(config_.rrl.responsesPerSecond) / runtime_.threadCount(),
+        static_cast<unsigned>(config_.rrl.slip)));
 
   udp_ = std::make_unique<UdpServer>(
-      runtime_, UdpOptions{.endpoints = config_.listen}, [this, states](unsigned thread) -> UdpHandler {
+      runtime_, UdpOptions{.endpoints = config_.listen},
+      [this, states](unsigned thread) -> UdpHandler {
         ThreadState* state = (*states)[thread].get();
-        return [this, state](const UdpPacket& packet, std::span<std::uint8_t> reply) -> std::size_t {
+        return [this, state](const UdpPacket& packet,
+                             std::span<std::uint8_t> reply) -> std::size_t {
           const Snapshot& snap = state->refresh(*this);
           engine::Client client;
           client.address = packet.from.address();
           client.now = nowSeconds();
           auto out = state->responder.respond(packet.data, snap.zones, client);
-          if (out.size() > reply.size()) return 0;
           const bool recursive = recursion_ && !out.empty() && recursion_->allowed(client.address);
           if (recursive && state->responder.lastOutcome() == engine::Outcome::kRefused) {
-            // Not one of our zones: recursive service (issue 4).
+            // Not one of our zones: recursive service for an allowed client (issue 4).
             return recursion_->handleUdp(packet.data, packet.socket, packet.from, reply);
           }
+          if (!out.empty() && state->rrl.enabled()) {
+            double now =
+                std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+            switch (state->rrl.check(client.address, now)) {
+              case engine::RateLimiter::Action::kSend:
+                break;
+              case engine::RateLimiter::Action::kSlip:
+                out = state->responder.slipLast();
+                break;
+              case engine::RateLimiter::Action::kDrop:
+                return 0;
+            }
+          }
+          if (out.size() > reply.size()) return 0;
           std::memcpy(reply.data(), out.data(), out.size());
           if (recursive) setRecursionAvailable(reply.first(out.size()));
           return out.size();
@@ -254,21 +299,29 @@ void DnsService::start() {
   udp_->start();
   tcp_ = std::make_unique<TcpServer>(
       runtime_, TcpOptions{.endpoints = config_.listen, .idleTimeout = config_.tcpIdleTimeout},
-      [this, states](Connection& conn) { return tcpSession(this, states, recursion_.get(), conn); });
+      [this, states](Connection& conn) {
+        return tcpSession(this, states, recursion_.get(), conn);
+      });
   tcp_->start();
+  notifyChanged();
 }
 
 void DnsService::reload(config::Table root) {
   DnsConfig next = DnsConfig::load(root);
   auto snap = loadZones(next, false);
+  std::shared_ptr<const Snapshot> oldest;  // destroyed here, outside the lock
   {
     std::lock_guard lock(mutex_);
-    snapshot_ = std::move(snap);
+    oldest = std::move(retired_);
+    // Threads still holding the old snapshot drop it on their next query; keeping it here
+    // until the next reload makes this thread, not a query thread, free big zones.
+    retired_ = std::exchange(snapshot_, std::move(snap));
   }
   generation_.fetch_add(1, std::memory_order_release);
   // Listen addresses and server options apply at restart; zones and policies apply now.
   config_.zones = std::move(next.zones);
   config_.rrl = next.rrl;
+  notifyChanged();
 }
 
 }  // namespace wk::dns::io

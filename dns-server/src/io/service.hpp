@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "engine/responder.hpp"
 #include "engine/zone.hpp"
@@ -60,6 +61,17 @@ class DnsService final : public Service {
   mutable std::mutex mutex_;              // guards snapshot_ (reload vs. thread refresh)
   std::shared_ptr<const Snapshot> snapshot_;
   std::atomic<std::uint64_t> generation_{0};
+  void notifyChanged();
+
+  // Zones whose serial changed in the last load, with their notify targets.
+  struct Changed {
+    codec::Name apex;
+    std::uint32_t serial;
+    std::vector<Endpoint> targets;
+  };
+  std::vector<Changed> changed_;
+  std::vector<std::jthread> notifiers_;      // joined on destruction
+  std::shared_ptr<const Snapshot> retired_;  // the previous snapshot, freed on the next reload
   std::unique_ptr<UdpServer> udp_;
   std::unique_ptr<TcpServer> tcp_;
   std::unique_ptr<Recursion> recursion_;  // [resolver] enabled (issue 4)

@@ -97,15 +97,20 @@ bool buildTransfer(const Snapshot& snapshot, const codec::Question& question, st
   const engine::Node& apex = zone->apexNode();
   codec::Name apexName = apex.name();
   auto soaRdata = [&](auto&& f) { zone->soa().forEach(f); };
-  soaRdata([&](std::span<const std::uint8_t> r) { out.add(apexName, codec::type::kSOA, zone->soa().ttl, r); });
+  soaRdata([&](std::span<const std::uint8_t> r) {
+    out.add(apexName, codec::type::kSOA, zone->soa().ttl, r);
+  });
   zone->forEachNode([&](const engine::Node& node) {
     codec::Name owner = node.name();
     for (const auto& rrset : node.rrsets) {
       if (rrset.type == codec::type::kSOA) continue;
-      rrset.forEach([&](std::span<const std::uint8_t> r) { out.add(owner, rrset.type, rrset.ttl, r); });
+      rrset.forEach(
+          [&](std::span<const std::uint8_t> r) { out.add(owner, rrset.type, rrset.ttl, r); });
     }
   });
-  soaRdata([&](std::span<const std::uint8_t> r) { out.add(apexName, codec::type::kSOA, zone->soa().ttl, r); });
+  soaRdata([&](std::span<const std::uint8_t> r) {
+    out.add(apexName, codec::type::kSOA, zone->soa().ttl, r);
+  });
   out.finish();
   spdlog::info("transfer of {} serial {} to {}: {} messages", zone->apex().toText(), zone->serial(),
                client.to_string(), messages.size());

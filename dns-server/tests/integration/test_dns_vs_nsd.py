@@ -351,3 +351,71 @@ bogus = 1
     assert f"{path}:9:" in out and "bogus" in out
     code, out, _ = check_config("dns-server", config(tmp_path / "z.zone"), tmp_path, "good.toml")
     assert code == 0, out
+
+
+def test_rrl_limits_and_slips(tmp_path):
+    zone = tmp_path / "example.test.zone"
+    zone.write_text(ZONE)
+    cfg = config(zone).replace("threads = 2", "threads = 1") + "[rrl]\nresponses_per_second = 5\nslip = 2\n"
+    with Daemon("dns-server", cfg, tmp_path, expect_listen=4) as us:
+        port = us.port("udp", family=4)
+        full = truncated = 0
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(0.3)
+            for i in range(60):
+                s.sendto(query("www.example.test", qid=i), ("127.0.0.1", port))
+            try:
+                while True:
+                    r = s.recv(65535)
+                    ancount = struct.unpack("!H", r[6:8])[0]
+                    if r[2] & 0x02:
+                        truncated += 1
+                        assert ancount == 0
+                    else:
+                        full += 1
+            except socket.timeout:
+                pass
+        assert 1 <= full <= 8, (full, truncated)
+        assert 20 <= truncated <= 35, (full, truncated)
+        # TCP is not limited: the slipped client gets its answer there.
+        r = parse_dig(dig(us.port("tcp", family=4), "www.example.test", "A", "+tcp"))
+        assert r["status"] == "NOERROR" and len(r["ANSWER"]) == 2
+
+
+def test_notify_makes_nsd_secondary_follow_a_new_serial(tmp_path):
+    zone = tmp_path / "example.test.zone"
+    zone.write_text(ZONE)
+    us_port = free_port()
+    nsd = Nsd(tmp_path, f"""zone:
+  name: example.test
+  request-xfr: AXFR 127.0.0.1@{us_port} NOKEY
+  allow-notify: 127.0.0.0/8 NOKEY
+""")
+    cfg = f"""
+[server]
+listen = ["127.0.0.1:{us_port}"]
+threads = 1
+[[zone]]
+name = "example.test"
+file = "{zone}"
+allow_transfer = ["127.0.0.0/8"]
+notify = ["127.0.0.1:{nsd.port}"]
+"""
+    with Daemon("dns-server", cfg, tmp_path / "us", expect_listen=2) as us, nsd:
+        def nsd_serial():
+            r = parse_dig(dig(nsd.port, "example.test", "SOA"))
+            return r["ANSWER"][0].split()[6] if r["ANSWER"] else None
+        deadline = time.monotonic() + 20
+        while nsd_serial() != "2024010101" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert nsd_serial() == "2024010101", nsd.log()
+        zone.write_text(ZONE.replace("2024010101", "2024010102") + "fresh IN A 192.0.2.201\n")
+        mark = us.line_count()
+        us.reload()
+        us.wait_for_log(r"notify example.test. serial 2024010102 to 127.0.0.1:\d+: acknowledged",
+                        start=mark, timeout=20)
+        deadline = time.monotonic() + 20
+        while nsd_serial() != "2024010102" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        r = parse_dig(dig(nsd.port, "fresh.example.test", "A"))
+        assert r["ANSWER"] == ["fresh.example.test. 3600 IN A 192.0.2.201"], nsd.log()
