@@ -67,6 +67,22 @@ std::vector<std::uint8_t> buildReply(const Message& query, const resolver::Answe
   return out;
 }
 
+// Questions the resolver does not take, answered at once with no upstream traffic: ANY
+// gets NOTIMP (as large public resolvers do, RFC 8482 spirit); zone transfers, other meta
+// types, non-IN classes and opcodes other than QUERY get REFUSED.
+bool unsupported(const Message& q) {
+  const auto& question = q.questions[0];
+  return q.header.opcode != codec::opcode::kQuery || question.qclass != codec::rclass::kIN ||
+         codec::isMetaType(question.qtype);
+}
+
+resolver::Answer refused(const Message& q) {
+  resolver::Answer a;
+  a.rcode =
+      q.questions[0].qtype == codec::type::kANY ? codec::rcode::kNotImp : codec::rcode::kRefused;
+  return a;
+}
+
 std::size_t udpLimit(const Message& query) {
   if (!query.edns) return 512;
   return std::clamp<std::size_t>(query.edns->udpSize, 512, 1232);
@@ -150,6 +166,12 @@ std::size_t Recursion::handleUdp(std::span<const std::uint8_t> query,
   auto parsed = codec::parseMessage(query, 4);
   if (!parsed || parsed->questions.size() != 1) return 0;
   const Message& q = *parsed;
+  if (unsupported(q)) {
+    auto wire = buildReply(q, refused(q), udpLimit(q));
+    if (wire.size() > reply.size()) return 0;
+    std::memcpy(reply.data(), wire.data(), wire.size());
+    return wire.size();
+  }
   if (auto hit = resolver_->answerFromCache(q.questions[0])) {
     auto wire = buildReply(q, *hit, udpLimit(q));
     if (wire.size() > reply.size()) return 0;
@@ -190,6 +212,10 @@ void Recursion::resolveWire(std::span<const std::uint8_t> query, std::size_t siz
     return;
   }
   auto message = std::make_shared<Message>(std::move(*parsed));
+  if (unsupported(*message)) {
+    done(buildReply(*message, refused(*message), sizeLimit));
+    return;
+  }
   if (auto hit = resolver_->answerFromCache(message->questions[0])) {
     done(buildReply(*message, *hit, sizeLimit));
     return;

@@ -198,6 +198,9 @@ asio::awaitable<std::optional<Message>> Resolver::queryServers(Name zone,
                                                                std::vector<ServerAddress> servers,
                                                                Question q, bool rd,
                                                                std::shared_ptr<Budget> budget) {
+  // Per-server memory is bounded: past this many servers it starts afresh.
+  if (servers_.size() > 50'000) servers_.clear();
+  if (lameUntil_.size() > 50'000) lameUntil_.clear();
   std::vector<bool> tried(servers.size(), false);
   for (unsigned attempt = 0; attempt < std::min<std::size_t>(servers.size(), 6); ++attempt) {
     const std::int64_t now = now_();

@@ -223,6 +223,12 @@ def test_refused_outside_allow(hierarchy):
     assert "ra" not in r["flags"]
 
 
+def test_meta_questions_get_no_upstream_traffic(hierarchy):
+    assert ask(hierarchy, "example.test", "ANY")["status"] == "NOTIMP"
+    assert ask(hierarchy, "example.test", "AXFR", tcp=True)["status"] in ("REFUSED", None)
+    assert ask(hierarchy, "www.example.test", "A", "-c", "CH")["status"] == "REFUSED"
+
+
 def test_serve_stale_when_hierarchy_stops(hierarchy):
     r = ask(hierarchy, "short.example.test", "A")
     assert r["ANSWER"] == ["short.example.test. 2 IN A 192.0.2.11"], r
