@@ -85,17 +85,19 @@ int Runtime::run() {
   for (auto& context : contexts_) {
     guards.emplace_back(context->get_executor());
   }
+  std::atomic<unsigned> finished{0};
   for (auto& context : contexts_) {
-    threads.emplace_back([ctx = context.get()] {
+    threads.emplace_back([ctx = context.get(), &finished] {
       for (;;) {
         try {
           ctx->run();
-          return;
+          break;
         } catch (const std::exception& e) {
           // A handler that throws must not take the daemon down (DESIGN.md, "Errors").
           spdlog::error("unhandled exception in worker: {}", e.what());
         }
       }
+      finished.fetch_add(1);
     });
   }
 
@@ -132,7 +134,14 @@ int Runtime::run() {
   control_.run();
   signals_.cancel();
 
+  // Let the workers run dry: the completions of cancelled accepts, receives and timers
+  // end their coroutines, so no frame outlives its server. Work that never ends (a
+  // daemon's periodic timer) is cut off after a short grace.
   guards.clear();
+  auto graceEnd = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (finished.load() < threads.size() && std::chrono::steady_clock::now() < graceEnd) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   for (auto& context : contexts_) context->stop();
   for (auto& t : threads) t.join();
   spdlog::info("stopped");

@@ -359,6 +359,10 @@ void TcpServer::stop() {
         boost::system::error_code ignored;
         acceptor->close(ignored);
       }
+      // Drop our references here, on the acceptor's own thread: Shared may be released
+      // by a coroutine frame on another thread's io_context, and must not then destroy
+      // an acceptor of this one.
+      shared->acceptors[t].clear();
       for (auto* conn : shared->live[t]) conn->markStopping();
     });
   }
