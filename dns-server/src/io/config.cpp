@@ -53,8 +53,9 @@ DnsConfig DnsConfig::load(config::Table root) {
     z.text = zone.string("text", "");
     if (zone.has("file")) z.file = zone.path("file", {});
     if (zone.has("primary")) {
-      zone.endpoint("primary", {});
-      zone.error("primary", "secondary zones ('primary') are not supported yet");
+      z.primary = zone.endpoint("primary", {});
+      if (!z.file.empty() || !z.text.empty())
+        zone.error("primary", "a secondary zone ('primary') takes no 'file' or 'text'");
     } else if (z.file.empty() && z.text.empty()) {
       zone.error("name", "zone '" + name + "' needs a 'file'");
     } else if (!z.file.empty() && !z.text.empty()) {

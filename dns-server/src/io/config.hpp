@@ -6,7 +6,7 @@
 //            max_udp_payload = 1232    EDNS buffer size we advertise and cap UDP answers at
 //            tcp_idle_timeout = "10s"
 //   [[zone]] name, file (or text: inline master-file data), allow_transfer (CIDRs),
-//            notify (endpoints), primary (secondary zones: not supported yet, an error)
+//            notify (endpoints), primary (a secondary zone: AXFR from there)
 //   [rrl]    responses_per_second (0 = off), slip
 
 #include <chrono>
@@ -28,6 +28,7 @@ struct ZoneConfig {
   std::string text;  // inline zone data (the embedded default config uses it)
   CidrList allowTransfer;
   std::vector<Endpoint> notify;
+  std::optional<Endpoint> primary;  // set: a secondary zone, transferred from there
 };
 
 struct RrlConfig {

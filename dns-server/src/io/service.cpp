@@ -64,6 +64,16 @@ asio::awaitable<void> tcpSession(DnsService* service,
     std::size_t length = std::size_t(prefix[0]) << 8 | prefix[1];
     if (length == 0) co_return;
     if (!co_await conn.readExactly({query.data(), length})) co_return;
+    if (DnsService::isNotify({query.data(), length})) {
+      reply.resize(2 + length);
+      std::size_t n =
+          service->answerNotify({query.data(), length}, client.address, {reply.data() + 2, length});
+      if (n == 0) continue;
+      reply[0] = static_cast<std::uint8_t>(n >> 8);
+      reply[1] = static_cast<std::uint8_t>(n);
+      if (!co_await conn.write(std::span<const std::uint8_t>(reply.data(), n + 2))) co_return;
+      continue;
+    }
     const Snapshot& snap = state.refresh(*service);
     client.now = nowSeconds();
     auto out = state.responder.respond({query.data(), length}, snap.zones, client);
@@ -118,7 +128,10 @@ DnsService::DnsService(Runtime& runtime, DnsConfig config)
   for (auto& b : cookieSecret_) b = static_cast<std::uint8_t>(rd());
 }
 
-DnsService::~DnsService() = default;
+DnsService::~DnsService() {
+  // The secondary thread calls back into this object: stop it before any member goes.
+  secondaries_.reset();
+}
 
 engine::ResponderConfig DnsService::responderConfig() const {
   engine::ResponderConfig rc;
@@ -137,6 +150,7 @@ std::shared_ptr<const Snapshot> DnsService::loadZones(const DnsConfig& config, b
   auto snap = std::make_shared<Snapshot>();
   std::map<std::string, Loaded> next;
   for (const auto& zc : config.zones) {
+    if (zc.primary) continue;  // secondary zones come from SecondaryZones
     std::string key = zc.apex.lowered().toText();
     Loaded entry;
     std::error_code ec;
@@ -200,6 +214,11 @@ std::shared_ptr<const Snapshot> DnsService::loadZones(const DnsConfig& config, b
 int checkZones(const DnsConfig& config) {
   int status = 0;
   for (const auto& zc : config.zones) {
+    if (zc.primary) {
+      std::printf("zone %s: secondary of %s (not checked)\n", zc.apex.toText().c_str(),
+                  zc.primary->toString().c_str());
+      continue;
+    }
     auto started = std::chrono::steady_clock::now();
     std::vector<codec::ZoneError> errors;
     std::shared_ptr<const engine::Zone> zone;
@@ -243,13 +262,83 @@ void DnsService::notifyChanged() {
   changed_.clear();
 }
 
-void DnsService::start() {
+void DnsService::publish() {
+  // Called with updateMutex_ held: the file zones (from the current snapshot's list) plus
+  // the secondary zones.
+  auto snap = std::make_shared<Snapshot>();
+  std::shared_ptr<const Snapshot> current = snapshot();
+  for (const auto& zc : config_.zones) {
+    std::string key = zc.apex.lowered().toText();
+    std::shared_ptr<const engine::Zone> zone;
+    if (zc.primary) {
+      auto it = secondaryZones_.find(key);
+      if (it != secondaryZones_.end()) zone = it->second;
+    } else {
+      auto it = loaded_.find(key);
+      if (it != loaded_.end()) zone = it->second.zone;
+    }
+    if (zone) {
+      snap->zones.add(zone);
+      snap->allowTransfer.push_back(zc.allowTransfer);
+    }
+  }
+  std::shared_ptr<const Snapshot> oldest;
   {
-    auto snap = loadZones(config_, true);
     std::lock_guard lock(mutex_);
-    snapshot_ = std::move(snap);
+    oldest = std::move(retired_);
+    retired_ = std::exchange(snapshot_, std::move(snap));
   }
   generation_.fetch_add(1, std::memory_order_release);
+}
+
+void DnsService::installSecondary(const codec::Name& apex,
+                                  std::shared_ptr<const engine::Zone> zone) {
+  std::lock_guard update(updateMutex_);
+  std::string key = apex.lowered().toText();
+  if (zone) {
+    secondaryZones_[key] = std::move(zone);
+    for (const auto& zc : config_.zones)
+      if (zc.primary && zc.apex.equals(apex) && !zc.notify.empty())
+        changed_.push_back({zc.apex, secondaryZones_[key]->serial(), zc.notify});
+  } else {
+    secondaryZones_.erase(key);
+  }
+  publish();
+  notifyChanged();
+}
+
+std::size_t DnsService::answerNotify(std::span<const std::uint8_t> query,
+                                     const boost::asio::ip::address& from,
+                                     std::span<std::uint8_t> reply) {
+  // NOTIFY (RFC 1996 3.7): acknowledge with the query's header and question, QR and AA set.
+  ByteReader r(query);
+  codec::Header h = codec::readHeader(r);
+  codec::Question q;
+  if (h.qdcount != 1 || !codec::readQuestion(r, q) || reply.size() < r.position()) return 0;
+  bool ours = secondaries_ && secondaries_->notify(q.name, from);
+  if (ours) spdlog::info("notify for {} from {}", q.name.toText(), from.to_string());
+  std::size_t n = r.position();
+  std::memcpy(reply.data(), query.data(), n);
+  reply[2] = static_cast<std::uint8_t>(0x80 | (codec::opcode::kNotify << 3) | (ours ? 0x04 : 0) |
+                                       (reply[2] & 0x01));
+  reply[3] = ours ? codec::rcode::kNoError : codec::rcode::kRefused;
+  std::fill(reply.begin() + 6, reply.begin() + 12, 0);
+  return n;
+}
+
+void DnsService::start() {
+  {
+    std::lock_guard update(updateMutex_);
+    loadZones(config_, true);
+    publish();
+  }
+  std::vector<SecondaryZones::ZoneSpec> specs;
+  for (const auto& zc : config_.zones)
+    if (zc.primary) specs.push_back({zc.apex, *zc.primary});
+  secondaries_ = std::make_unique<SecondaryZones>(
+      std::move(specs), [this](const codec::Name& apex, std::shared_ptr<const engine::Zone> zone) {
+        installSecondary(apex, std::move(zone));
+      });
 
   if (config_.resolver.enabled)
     recursion_ = std::make_unique<Recursion>(runtime_, config_.resolver);
@@ -266,6 +355,7 @@ void DnsService::start() {
         ThreadState* state = (*states)[thread].get();
         return [this, state](const UdpPacket& packet,
                              std::span<std::uint8_t> reply) -> std::size_t {
+          if (isNotify(packet.data)) return answerNotify(packet.data, packet.from.address(), reply);
           const Snapshot& snap = state->refresh(*this);
           engine::Client client;
           client.address = packet.from.address();
@@ -303,24 +393,25 @@ void DnsService::start() {
         return tcpSession(this, states, recursion_.get(), conn);
       });
   tcp_->start();
+  secondaries_->start();
+  std::lock_guard update(updateMutex_);
   notifyChanged();
 }
 
 void DnsService::reload(config::Table root) {
   DnsConfig next = DnsConfig::load(root);
-  auto snap = loadZones(next, false);
-  std::shared_ptr<const Snapshot> oldest;  // destroyed here, outside the lock
-  {
-    std::lock_guard lock(mutex_);
-    oldest = std::move(retired_);
-    // Threads still holding the old snapshot drop it on their next query; keeping it here
-    // until the next reload makes this thread, not a query thread, free big zones.
-    retired_ = std::exchange(snapshot_, std::move(snap));
-  }
-  generation_.fetch_add(1, std::memory_order_release);
-  // Listen addresses and server options apply at restart; zones and policies apply now.
+  std::lock_guard update(updateMutex_);
+  loadZones(next, false);
+  // Listen addresses, server options, RRL and the set of secondary zones apply at restart;
+  // file zones and their policies apply now.
+  for (auto& zc : next.zones)
+    if (zc.primary) {
+      bool known = false;
+      for (const auto& old : config_.zones) known |= old.primary && old.apex.equals(zc.apex);
+      if (!known) spdlog::warn("new secondary zone {} takes effect at restart", zc.apex.toText());
+    }
   config_.zones = std::move(next.zones);
-  config_.rrl = next.rrl;
+  publish();
   notifyChanged();
 }
 

@@ -14,6 +14,7 @@
 #include "engine/responder.hpp"
 #include "engine/zone.hpp"
 #include "io/config.hpp"
+#include "io/secondary.hpp"
 #include "wk/daemon.hpp"
 #include "wk/tcp_server.hpp"
 #include "wk/udp_server.hpp"
@@ -62,6 +63,22 @@ class DnsService final : public Service {
   std::shared_ptr<const Snapshot> snapshot_;
   std::atomic<std::uint64_t> generation_{0};
   void notifyChanged();
+  void installSecondary(const codec::Name& apex, std::shared_ptr<const engine::Zone> zone);
+  // Builds and publishes a snapshot from the file zones and the current secondary zones.
+  void publish();
+
+ public:
+  // NOTIFY (opcode 4) handling for UDP and TCP: writes the acknowledgement, returns its size.
+  static bool isNotify(std::span<const std::uint8_t> query) {
+    return query.size() >= 12 && (query[2] & 0x80) == 0 && ((query[2] >> 3) & 0x0f) == 4;
+  }
+  std::size_t answerNotify(std::span<const std::uint8_t> query,
+                           const boost::asio::ip::address& from, std::span<std::uint8_t> reply);
+
+ private:
+  std::mutex updateMutex_;  // one update (reload or secondary install) at a time
+  std::map<std::string, std::shared_ptr<const engine::Zone>> secondaryZones_;  // by apex text
+  std::unique_ptr<SecondaryZones> secondaries_;
 
   // Zones whose serial changed in the last load, with their notify targets.
   struct Changed {

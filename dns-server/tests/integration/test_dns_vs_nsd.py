@@ -3,6 +3,7 @@ with dig over UDP and TCP, with and without EDNS, and the answers compared (rcod
 and every section as a set of records). Also: AXFR equals the zone, NSD as a secondary
 transfers from us, pipelined TCP with kdig, SIGHUP reloads, hostile packets."""
 
+import signal
 import socket
 import struct
 import subprocess
@@ -207,9 +208,10 @@ def test_axfr_refused_outside_allow_transfer(tmp_path):
 
 def test_nsd_secondary_transfers_from_us(servers, tmp_path):
     _, us, _ = servers
+    # Plain request-xfr: NSD asks IXFR first; our full-zone answer is a valid IXFR reply.
     secondary = f"""zone:
   name: example.test
-  request-xfr: AXFR 127.0.0.1@{us.port("tcp", family=4)} NOKEY
+  request-xfr: 127.0.0.1@{us.port("tcp", family=4)} NOKEY
   allow-notify: 127.0.0.0/8 NOKEY
 """
     with Nsd(tmp_path, secondary) as nsd2:
@@ -292,9 +294,12 @@ def test_hostile_packets(servers):
     counts = struct.pack("!HHHHHH", 9, 0, 1, 0xffff, 0xffff, 0xffff) + query("x")[12:]
     r = udp(port, counts)
     assert r is not None and r[3] & 0x0f == 1
-    notify = query("example.test", qid=10, flags=0x1000 * 2)  # opcode 2 (STATUS)
-    r = udp(port, notify)
+    status = query("example.test", qid=10, flags=2 << 11)  # opcode 2 (STATUS)
+    r = udp(port, status)
     assert r is not None and r[3] & 0x0f == 4                                    # NOTIMP
+    notify = query("example.test", qid=11, flags=4 << 11)  # NOTIFY for a zone we are primary of
+    r = udp(port, notify)
+    assert r is not None and r[2] & 0x80 and r[3] & 0x0f == 5                   # REFUSED
     # Still healthy afterwards.
     assert parse_dig(dig(port, "www.example.test", "A"))["status"] == "NOERROR"
 
@@ -419,3 +424,43 @@ notify = ["127.0.0.1:{nsd.port}"]
             time.sleep(0.2)
         r = parse_dig(dig(nsd.port, "fresh.example.test", "A"))
         assert r["ANSWER"] == ["fresh.example.test. 3600 IN A 192.0.2.201"], nsd.log()
+
+
+def test_we_are_secondary_of_nsd(tmp_path):
+    zone = tmp_path / "example.test.zone"
+    expanded = ZONE.replace("$GENERATE 1-20 host$ A 192.0.2.$\n", "")
+    zone.write_text(expanded)
+    us_port = free_port()
+    nsd = Nsd(tmp_path, f"""zone:
+  name: example.test
+  zonefile: "{zone}"
+  provide-xfr: 127.0.0.0/8 NOKEY
+  notify: 127.0.0.1@{us_port} NOKEY
+""")
+    cfg = f"""
+[server]
+listen = ["127.0.0.1:{us_port}"]
+threads = 1
+[[zone]]
+name = "example.test"
+primary = "127.0.0.1:{nsd.port}"
+allow_transfer = ["127.0.0.0/8"]
+"""
+    with nsd, Daemon("dns-server", cfg, tmp_path / "us", expect_listen=2) as us:
+        us.wait_for_log(r"zone example.test. serial 2024010101 transferred", timeout=20)
+        # The transferred zone answers exactly as the primary does.
+        for name, qtype in [("www.example.test", "A"), ("chain1.example.test", "A"),
+                            ("host.sub.example.test", "A"), ("nope.example.test", "A"),
+                            ("x.wild.example.test", "MX"), ("svc.example.test", "HTTPS")]:
+            ours = parse_dig(dig(us_port, name, qtype))
+            theirs = parse_dig(dig(nsd.port, name, qtype))
+            for key in ("status", "flags", "ANSWER", "AUTHORITY", "ADDITIONAL"):
+                assert ours[key] == theirs[key], (name, qtype, key, ours[key], theirs[key])
+        # A new serial on the primary: NSD's NOTIFY makes us transfer it at once.
+        zone.write_text(expanded.replace("2024010101", "2024010102") + "fresh IN A 192.0.2.202\n")
+        mark = us.line_count()
+        nsd.proc.send_signal(signal.SIGHUP)
+        us.wait_for_log(r"zone example.test. serial 2024010102 transferred", start=mark, timeout=20)
+        r = parse_dig(dig(us_port, "fresh.example.test", "A"))
+        assert r["ANSWER"] == ["fresh.example.test. 3600 IN A 192.0.2.202"]
+        assert "aa" in r["flags"]
