@@ -62,8 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   resolver::Cache cache(cc);
   resolver::ResolverConfig rc;
   rc.hints.nsNames = {*codec::Name::fromText("a.root.test.")};
-  rc.hints.addresses = {{*codec::Name::fromText("a.root.test."),
-                         boost::asio::ip::make_address("127.0.53.1")}};
+  rc.hints.addresses = {
+      {*codec::Name::fromText("a.root.test."), boost::asio::ip::make_address("127.0.53.1")}};
   resolver::Resolver r(rc, cache, upstream, [&clock] { return clock; });
   boost::asio::io_context io;
   const char* names[] = {"www.example.test.", "a.b.c.example.test.", "example.test."};
