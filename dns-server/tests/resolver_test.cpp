@@ -501,6 +501,19 @@ TEST_F(ResolverTest, EverythingDownIsServfail) {
   EXPECT_EQ(a.rcode, rcode::kServFail);
 }
 
+TEST_F(ResolverTest, FailuresAreRememberedForAFewSeconds) {
+  upstream.server("10.0.0.1").down = true;
+  EXPECT_EQ(ask("www.example.test.", type::kA).rcode, rcode::kServFail);
+  const auto queries = upstream.log.size();
+  EXPECT_GT(queries, 0u);
+  EXPECT_EQ(ask("www.example.test.", type::kA).rcode, rcode::kServFail);
+  EXPECT_EQ(upstream.log.size(), queries);  // RFC 9520: no new upstream traffic
+  EXPECT_EQ(resolver().stats().cachedFailures, 1u);
+  upstream.server("10.0.0.1").down = false;
+  clock += 6'000;
+  EXPECT_EQ(ask("www.example.test.", type::kA).rcode, rcode::kNoError);
+}
+
 TEST(RootHints, BuiltinAndParsed) {
   auto h = builtinRootHints();
   EXPECT_EQ(h.nsNames.size(), 13u);

@@ -130,34 +130,55 @@ void Resolver::resolve(const Question& q, asio::any_io_executor executor, Callba
 
 asio::awaitable<Answer> Resolver::resolveQuestion(Question q) {
   ++stats_.resolutions;
+  const std::string key = questionKey(q);
+  if (auto failed = failedUntil_.find(key); failed != failedUntil_.end()) {
+    if (failed->second > now_()) {
+      ++stats_.cachedFailures;
+      Answer servfail;
+      if (auto stale = staleAnswer(q)) co_return *stale;
+      co_return servfail;
+    }
+    failedUntil_.erase(failed);
+  }
   auto budget = std::make_shared<Budget>();
   Answer a = co_await resolveChain(q, budget, 0);
-  if (a.rcode == rcode::kServFail && cache_.config().serveStale) {
-    // RFC 8767: every upstream failed; an expired answer beats none.
-    Answer stale;
-    Name name = q.name;
-    const Seconds now = nowSeconds();
-    for (unsigned chain = 0; chain <= config_.maxCnameChain; ++chain) {
-      if (auto hit = cache_.lookup(name, q.qtype, q.qclass, now, true, Rank::kAnswer)) {
-        if (hit->kind == CacheHit::Kind::kRRset) {
-          hit->rrset.appendTo(stale.answers);
-        } else {
-          stale.authority.push_back(*hit->soa);
-        }
-        stale.rcode = hit->kind == CacheHit::Kind::kNxDomain ? rcode::kNXDomain : rcode::kNoError;
-        stale.stale = true;
-        ++stats_.staleAnswers;
-        co_return stale;
-      }
-      auto cname = cache_.lookup(name, type::kCNAME, q.qclass, now, true, Rank::kAnswer);
-      if (!cname || cname->kind != CacheHit::Kind::kRRset || q.qtype == type::kCNAME) break;
-      cname->rrset.appendTo(stale.answers);
-      auto target = Name::fromWire(cname->rrset.rdatas.front());
-      if (!target) break;
-      name = *target;
-    }
+  if (a.rcode == rcode::kServFail) {
+    if (failedUntil_.size() > 100'000) failedUntil_.clear();
+    failedUntil_[key] = now_() + config_.failureHoldoff.count() * 1000;
+  }
+  if (a.rcode == rcode::kServFail) {
+    if (auto stale = staleAnswer(q)) co_return *stale;
   }
   co_return a;
+}
+
+std::optional<Answer> Resolver::staleAnswer(const Question& q) {
+  if (!cache_.config().serveStale) return std::nullopt;
+  // RFC 8767: every upstream failed; an expired answer beats none.
+  Answer stale;
+  Name name = q.name;
+  const Seconds now = nowSeconds();
+  for (unsigned chain = 0; chain <= config_.maxCnameChain; ++chain) {
+    if (auto hit = cache_.lookup(name, q.qtype, q.qclass, now, true, Rank::kAnswer)) {
+      if (hit->kind == CacheHit::Kind::kRRset) {
+        hit->rrset.appendTo(stale.answers);
+      } else {
+        stale.authority.push_back(*hit->soa);
+      }
+      stale.rcode = hit->kind == CacheHit::Kind::kNxDomain ? rcode::kNXDomain : rcode::kNoError;
+      stale.stale = true;
+      ++stats_.staleAnswers;
+      return stale;
+    }
+    if (q.qtype == type::kCNAME) break;
+    auto cname = cache_.lookup(name, type::kCNAME, q.qclass, now, true, Rank::kAnswer);
+    if (!cname || cname->kind != CacheHit::Kind::kRRset || cname->rrset.rdatas.empty()) break;
+    auto target = Name::fromWire(cname->rrset.rdatas.front());
+    if (!target) break;
+    cname->rrset.appendTo(stale.answers);
+    name = *target;
+  }
+  return std::nullopt;
 }
 
 asio::awaitable<Answer> Resolver::resolveChain(Question q, std::shared_ptr<Budget> budget,

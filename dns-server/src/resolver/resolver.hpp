@@ -56,6 +56,9 @@ struct ResolverConfig {
   std::chrono::milliseconds timeout{800};
   std::chrono::seconds lameHoldoff{600};
   std::size_t maxRecordsPerResponse = 512;
+  // RFC 9520: a question whose resolution failed is answered SERVFAIL from memory for a
+  // while instead of sending the same doomed queries again.
+  std::chrono::seconds failureHoldoff{5};
 };
 
 struct Answer {
@@ -70,6 +73,7 @@ struct ResolverStats {
   std::uint64_t resolutions = 0;
   std::uint64_t coalesced = 0;
   std::uint64_t staleAnswers = 0;
+  std::uint64_t cachedFailures = 0;
 };
 
 class Resolver {
@@ -106,6 +110,7 @@ class Resolver {
     codec::Message message;
   };
 
+  std::optional<Answer> staleAnswer(const codec::Question& q);
   boost::asio::awaitable<Answer> resolveChain(codec::Question q, std::shared_ptr<Budget> budget,
                                               unsigned depth);
   boost::asio::awaitable<IterResult> iterate(codec::Name name, std::uint16_t qtype,
@@ -139,6 +144,7 @@ class Resolver {
   std::map<std::string, ServerState> servers_;     // by address text
   std::map<std::string, std::int64_t> lameUntil_;  // by address + zone
   std::map<std::string, std::vector<Callback>> inflight_;
+  std::map<std::string, std::int64_t> failedUntil_;  // by question key, ms
   bool primed_ = false;
   std::int64_t primedAt_ = 0;
   std::mt19937_64 rng_{std::random_device{}()};
