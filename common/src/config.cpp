@@ -302,6 +302,29 @@ std::int64_t Table::integer(std::string_view key, std::int64_t fallback, std::in
   return i->get();
 }
 
+std::vector<std::int64_t> Table::integers(std::string_view key,
+                                          const std::vector<std::int64_t>& fallback,
+                                          std::int64_t min, std::int64_t max) {
+  const auto* node = lookup(key);
+  if (!node) return fallback;
+  const auto* array = node->as_array();
+  if (!array) {
+    errorAt(*node, "'" + std::string(key) + "' must be an array of integers");
+    return fallback;
+  }
+  std::vector<std::int64_t> out;
+  for (const auto& element : *array) {
+    const auto* i = element.as_integer();
+    if (!i || i->get() < min || i->get() > max) {
+      errorAt(element, "'" + std::string(key) + "' must hold integers between " +
+                           std::to_string(min) + " and " + std::to_string(max));
+      continue;
+    }
+    out.push_back(i->get());
+  }
+  return out;
+}
+
 double Table::number(std::string_view key, double fallback) {
   const auto* node = lookup(key);
   if (!node) return fallback;

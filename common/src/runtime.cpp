@@ -76,6 +76,8 @@ void Runtime::beginStop() {
       spdlog::error("stop hook failed: {}", e.what());
     }
   }
+  // Then wait for in-flight work; the drain ends control_ and so run().
+  awaitDrain(drainTimer_, *this, std::chrono::steady_clock::now() + shutdownTimeout_, control_);
 }
 
 int Runtime::run() {
@@ -101,7 +103,6 @@ int Runtime::run() {
     });
   }
 
-  asio::steady_timer drainTimer(control_);
   std::function<void(const boost::system::error_code&, int)> onSignal =
       [&](const boost::system::error_code& ec, int number) {
         if (ec) return;
@@ -115,21 +116,6 @@ int Runtime::run() {
         signals_.async_wait(onSignal);
       };
   signals_.async_wait(onSignal);
-
-  // beginStop() runs the hooks; this poll then starts the drain that ends control_.
-  asio::steady_timer stopWatch(control_);
-  std::function<void(const boost::system::error_code&)> poll =
-      [&](const boost::system::error_code& ec) {
-        if (ec) return;
-        if (stopping()) {
-          awaitDrain(drainTimer, *this, std::chrono::steady_clock::now() + shutdownTimeout_,
-                     control_);
-          return;
-        }
-        stopWatch.expires_after(std::chrono::milliseconds(20));
-        stopWatch.async_wait(poll);
-      };
-  poll({});
 
   control_.run();
   signals_.cancel();

@@ -282,6 +282,29 @@ asio::awaitable<void> runSession(std::shared_ptr<TcpServer::Shared> shared, tcp:
   shared->count.fetch_sub(1, std::memory_order_relaxed);
 }
 
+// Sends the busy message and closes gently: reading (and discarding) what the client sent
+// for a moment first, so the close does not turn into a reset that destroys the message.
+asio::awaitable<void> refuse(tcp::socket socket, std::string message) {
+  boost::system::error_code ec;
+  if (!message.empty()) {
+    socket.non_blocking(true, ec);
+    socket.send(asio::buffer(message), 0, ec);
+  }
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  asio::steady_timer timer(socket.get_executor());
+  timer.expires_after(std::chrono::milliseconds(500));
+  timer.async_wait([&socket](const boost::system::error_code& e) {
+    boost::system::error_code ignored;
+    if (!e) socket.cancel(ignored);
+  });
+  std::array<char, 4096> sink;
+  for (int i = 0; i < 16; ++i) {
+    auto [readError, n] = co_await socket.async_read_some(asio::buffer(sink), kTuple);
+    if (readError || n == 0) break;
+  }
+  timer.cancel();
+}
+
 asio::awaitable<void> acceptLoop(std::shared_ptr<TcpServer::Shared> shared,
                                  std::shared_ptr<tcp::acceptor> acceptor, unsigned thread) {
   asio::steady_timer backoff(acceptor->get_executor());
@@ -297,14 +320,11 @@ asio::awaitable<void> acceptLoop(std::shared_ptr<TcpServer::Shared> shared,
       continue;
     }
     if (shared->count.load(std::memory_order_relaxed) >= shared->options.maxConnections) {
-      if (!shared->options.busyMessage.empty()) {
-        boost::system::error_code ignored;
-        socket.non_blocking(true, ignored);
-        socket.send(asio::buffer(shared->options.busyMessage), 0, ignored);
-      }
-      spdlog::debug("connection limit reached; refused {}",
+      spdlog::debug("connection limit reached; refusing {}",
                     formatEndpoint(socket.remote_endpoint(ec)));
-      continue;  // the socket closes as it goes out of scope
+      asio::co_spawn(acceptor->get_executor(),
+                     refuse(std::move(socket), shared->options.busyMessage), asio::detached);
+      continue;
     }
     shared->count.fetch_add(1, std::memory_order_relaxed);
     asio::co_spawn(acceptor->get_executor(), runSession(shared, std::move(socket), thread),

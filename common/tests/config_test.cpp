@@ -136,6 +136,17 @@ extra = 1
   EXPECT_EQ(errors[1], "z.toml:6:1: unknown key 'extra' in [zone]");
 }
 
+TEST(Table, IntegerArraysWithBounds) {
+  auto doc = Document::fromString("ports = [443, 8443]\nbad = [1, 70000, \"x\"]\n", "i.toml");
+  auto root = doc.root();
+  EXPECT_EQ(root.integers("ports", {}, 1, 65535), (std::vector<std::int64_t>{443, 8443}));
+  EXPECT_EQ(root.integers("bad", {}, 1, 65535), (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(root.integers("absent", {7}), (std::vector<std::int64_t>{7}));
+  auto errors = errorsOf(doc);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], "i.toml:2:11: 'bad' must hold integers between 1 and 65535");
+}
+
 TEST(Document, SyntaxErrorsThrowWithPosition) {
   try {
     Document::fromString("a = 1\nb = [\n", "s.toml");

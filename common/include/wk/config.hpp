@@ -71,6 +71,10 @@ class Table {
   std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t min = INT64_MIN,
                        std::int64_t max = INT64_MAX);
   double number(std::string_view key, double fallback);
+  // An array of integers, each within [min, max] ("connect_ports = [443, 8443]").
+  std::vector<std::int64_t> integers(std::string_view key,
+                                     const std::vector<std::int64_t>& fallback,
+                                     std::int64_t min = INT64_MIN, std::int64_t max = INT64_MAX);
   std::uint64_t size(std::string_view key, std::uint64_t fallback);  // bytes
   std::chrono::milliseconds duration(std::string_view key, std::chrono::milliseconds fallback);
   Endpoint endpoint(std::string_view key, const Endpoint& fallback);

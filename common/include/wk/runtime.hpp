@@ -10,6 +10,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -76,6 +77,7 @@ class Runtime {
   // Created with the runtime, before any socket is bound, so a signal that arrives while
   // the daemon starts is queued instead of killing it.
   boost::asio::signal_set signals_;
+  boost::asio::steady_timer drainTimer_{control_};
   std::vector<std::function<void()>> stopHooks_;
   std::vector<std::function<void()>> reloadHooks_;
   std::chrono::milliseconds shutdownTimeout_;

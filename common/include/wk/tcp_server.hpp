@@ -81,6 +81,9 @@ class Connection {
   // The raw socket (for sendfile on plain connections); do not read from it directly.
   boost::asio::ip::tcp::socket& socket() { return socket_; }
   void close();
+  // Tells the connection a response went out through socket() directly (sendfile), so a
+  // graceful stop treats it as idle while it waits for the next request.
+  void markWritten() { lastWasWrite_ = true; }
 
   // Used by TcpServer: a graceful stop cancels an idle connection, flags a busy one.
   void markStopping();
