@@ -350,6 +350,25 @@ TEST_F(ResponderTest, HostileAndOddQueries) {
 
   auto axfr = ask("example.test.", type::kAXFR);
   EXPECT_EQ(axfr.rcode(), rcode::kFormErr);
+  // IXFR carries the client's SOA in authority; over UDP the answer is our SOA alone.
+  Message ixfr;
+  ixfr.header.id = 12;
+  ixfr.questions.push_back({*Name::fromText("example.test."), type::kIXFR, rclass::kIN});
+  ixfr.authority.push_back(Record{*Name::fromText("example.test."), type::kSOA, rclass::kIN, 0,
+                                  last /* any bytes: not interpreted */});
+  std::vector<Token> soaText = {{"a", false}, {"b", false}, {"2024010100", false}, {"1", false},
+                                {"2", false}, {"3", false}, {"4", false}};
+  std::string error;
+  ASSERT_TRUE(rdataFromText(type::kSOA, soaText, *Name::fromText("example.test."),
+                            ixfr.authority[0].rdata, error));
+  std::vector<std::uint8_t> ixfrWire;
+  writeMessage(ixfr, ixfrWire);
+  auto ixfrUdp = send(ixfrWire);
+  EXPECT_EQ(ixfrUdp.rcode(), rcode::kNoError);
+  ASSERT_EQ(ixfrUdp.answers.size(), 1u);
+  EXPECT_EQ(ixfrUdp.answers[0].type, type::kSOA);
+  send(ixfrWire, true);
+  EXPECT_EQ(responder.lastOutcome(), Outcome::kTransfer);
   auto chaos = wire;
   chaos[wire.size() - 1] = 3;
   EXPECT_EQ(send(chaos).rcode(), rcode::kRefused);

@@ -29,7 +29,16 @@ bool Responder::parseQuery(std::span<const std::uint8_t> query, const Client& cl
   if (header_.qdcount != 1) return false;
   if (!codec::readQuestion(r, question_)) return false;
   hasQuestion_ = true;
-  if (header_.ancount != 0 || header_.nscount != 0) return false;
+  // Only IXFR carries a record outside the additional section: the client's SOA (RFC 1995).
+  bool ixfr = question_.qtype == type::kIXFR && header_.nscount == 1;
+  if (header_.ancount != 0 || (header_.nscount != 0 && !ixfr)) return false;
+  if (ixfr) {
+    Name owner;
+    if (!codec::readName(r, owner)) return false;
+    r.skip(8);
+    r.bytes(r.u16());
+    if (!r.ok()) return false;
+  }
   for (unsigned i = 0; i < header_.arcount; ++i) {
     Name owner;
     if (!codec::readName(r, owner)) return false;
@@ -153,8 +162,16 @@ void Responder::answerQuestion(const ZoneSet& zones, const Client& client) {
     outcome_ = Outcome::kRefused;
     return finish(rcode::kRefused);
   }
+  if (qtype == type::kIXFR && !client.tcp && lowered_.equals(zone->apex())) {
+    // IXFR over UDP (RFC 1995 2): our SOA alone tells the client its version or to use TCP.
+    aa_ = true;
+    outcome_ = Outcome::kAnswer;
+    writeRRset(zone->apexOwner(), zone->soa(), 0, zone->soa().ttl);
+    return finish(rcode::kNoError);
+  }
   if (qtype == type::kAXFR || qtype == type::kIXFR) {
-    // Transfers run over TCP outside the responder; over UDP they are refused.
+    // Transfers run over TCP outside the responder (it checks the ACL); AXFR over UDP is
+    // refused as FORMERR.
     outcome_ = client.tcp ? Outcome::kTransfer : Outcome::kRefused;
     return finish(client.tcp ? rcode::kRefused : rcode::kFormErr);
   }

@@ -380,7 +380,8 @@ void DnsService::start() {
                 return 0;
             }
           }
-          if (out.size() > reply.size()) return 0;
+          // No response (QR=1, runt): nothing to copy (memcpy from an empty span is UB).
+          if (out.empty() || out.size() > reply.size()) return 0;
           std::memcpy(reply.data(), out.data(), out.size());
           if (recursive) setRecursionAvailable(reply.first(out.size()));
           return out.size();

@@ -3,6 +3,7 @@ with dig over UDP and TCP, with and without EDNS, and the answers compared (rcod
 and every section as a set of records). Also: AXFR equals the zone, NSD as a secondary
 transfers from us, pipelined TCP with kdig, SIGHUP reloads, hostile packets."""
 
+import os
 import signal
 import socket
 import struct
@@ -193,6 +194,13 @@ def test_axfr_equals_zone_and_nsd(servers):
                       if l and not l.startswith(";"))
     assert records(ours) == records(theirs)
     assert len(records(ours)) == 72  # 71 records in the zone + the closing SOA
+    # IXFR from an older serial: answered with the whole zone (AXFR-style, RFC 1995 4).
+    ixfr = dig(us.port("tcp", family=4), "example.test", "IXFR=2024010100", "+tcp")
+    assert records(ixfr) == records(ours)
+    # Over UDP: our SOA alone.
+    udp_out = dig(us.port("udp", family=4), "example.test", "IXFR=2024010100", "+notcp")
+    assert "(UDP)" in udp_out
+    assert [r.split()[3] for r in records(udp_out)] == ["soa"]
 
 
 def test_axfr_refused_outside_allow_transfer(tmp_path):
@@ -327,17 +335,21 @@ def test_reload_swaps_zone_and_keeps_last_good(tmp_path):
 
 
 def test_default_config_serves_example_zone(tmp_path):
-    d = Daemon("dns-server", None, tmp_path, expect_listen=4)
+    # The built-in config listens on the fixed port 5353: run it in a network namespace of
+    # its own, so nothing else on this machine can hold (or share) that port.
+    ns = f"wkdns{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", ns], check=True)
     try:
-        d.start()
-    except RuntimeError as e:
-        if "Address already in use" in str(e):
-            pytest.fail("port 5353 busy on this machine: " + str(e))
-        raise
-    with d:
-        r = parse_dig(dig(5353, "www.example.test", "A"))
-        assert r["status"] == "NOERROR" and "aa" in r["flags"]
-        assert r["ANSWER"] == ["www.example.test. 3600 IN A 127.0.0.1"]
+        subprocess.run(["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"], check=True)
+        with Daemon("dns-server", None, tmp_path, expect_listen=4, prefix=["ip", "netns", "exec", ns]):
+            out = subprocess.run(["ip", "netns", "exec", ns, "dig", "@127.0.0.1", "-p", "5353",
+                                  "+norec", "+nocookie", "+tries=1", "+time=5", "www.example.test", "A"],
+                                 capture_output=True, text=True, timeout=15).stdout
+            r = parse_dig(out)
+            assert r["status"] == "NOERROR" and "aa" in r["flags"], out
+            assert r["ANSWER"] == ["www.example.test. 3600 IN A 127.0.0.1"]
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
 
 
 def test_check_config(tmp_path):
