@@ -70,6 +70,7 @@ DnsConfig DnsConfig::load(config::Table root) {
   c.rrl.responsesPerSecond =
       rrl.integer("responses_per_second", c.rrl.responsesPerSecond, 0, 1'000'000);
   c.rrl.slip = rrl.integer("slip", c.rrl.slip, 0, 10);
+  c.resolver = RecursionConfig::load(root.table("resolver"));
   return c;
 }
 

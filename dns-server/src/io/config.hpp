@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "codec/name.hpp"
+#include "io/resolver_config.hpp"
 #include "wk/config.hpp"
 #include "wk/net.hpp"
 
@@ -43,6 +44,7 @@ struct DnsConfig {
   std::chrono::milliseconds tcpIdleTimeout{10'000};
   std::vector<ZoneConfig> zones;
   RrlConfig rrl;
+  RecursionConfig resolver;  // [resolver] (issue 4)
 
   static DnsConfig load(config::Table root);
 };

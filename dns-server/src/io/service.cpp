@@ -13,6 +13,7 @@
 #include "codec/types.hpp"
 #include "engine/rrl.hpp"
 #include "io/notify.hpp"
+#include "io/recursion.hpp"
 #include "io/transfer.hpp"
 
 namespace wk::dns::io {
@@ -48,7 +49,7 @@ struct ThreadState {
 
 asio::awaitable<void> tcpSession(DnsService* service,
                                  std::shared_ptr<std::vector<std::unique_ptr<ThreadState>>> states,
-                                 Connection& conn) {
+                                 Recursion* recursion, Connection& conn) {
   ThreadState& state = *(*states)[conn.thread()];
   std::vector<std::uint8_t> query(65535);
   std::vector<std::uint8_t> reply;
@@ -77,6 +78,18 @@ asio::awaitable<void> tcpSession(DnsService* service,
     client.now = nowSeconds();
     auto out = state.responder.respond({query.data(), length}, snap.zones, client);
     if (out.empty()) continue;  // QR=1 or a runt: nothing to say
+    if (recursion && recursion->allowed(client.address)) {
+      if (state.responder.lastOutcome() == engine::Outcome::kRefused) {
+        // Not one of our zones: recursive service (issue 4).
+        auto answer = co_await resolveOverTcp(recursion, {query.begin(), query.begin() + length});
+        if (answer.empty()) continue;
+        reply.assign({static_cast<std::uint8_t>(answer.size() >> 8),
+                      static_cast<std::uint8_t>(answer.size())});
+        reply.insert(reply.end(), answer.begin(), answer.end());
+        if (!co_await conn.write(std::span<const std::uint8_t>(reply))) co_return;
+        continue;
+      }
+    }
     if (state.responder.lastOutcome() == engine::Outcome::kTransfer) {
       // Keep the snapshot alive while streaming; the responder's buffer is reused by other
       // sessions on this thread, so the transfer builds its own messages.
@@ -101,6 +114,8 @@ asio::awaitable<void> tcpSession(DnsService* service,
     reply[0] = static_cast<std::uint8_t>(out.size() >> 8);
     reply[1] = static_cast<std::uint8_t>(out.size());
     std::memcpy(reply.data() + 2, out.data(), out.size());
+    if (recursion && recursion->allowed(client.address))
+      setRecursionAvailable({reply.data() + 2, out.size()});
     if (!co_await conn.write(std::span<const std::uint8_t>(reply))) co_return;
   }
 }
@@ -325,6 +340,8 @@ void DnsService::start() {
         installSecondary(apex, std::move(zone));
       });
 
+  if (config_.resolver.enabled)
+    recursion_ = std::make_unique<Recursion>(runtime_, config_.resolver);
   auto states = std::make_shared<std::vector<std::unique_ptr<ThreadState>>>();
   for (unsigned i = 0; i < runtime_.threadCount(); ++i)
     states->push_back(std::make_unique<ThreadState>(
@@ -344,6 +361,11 @@ void DnsService::start() {
           client.address = packet.from.address();
           client.now = nowSeconds();
           auto out = state->responder.respond(packet.data, snap.zones, client);
+          const bool recursive = recursion_ && !out.empty() && recursion_->allowed(client.address);
+          if (recursive && state->responder.lastOutcome() == engine::Outcome::kRefused) {
+            // Not one of our zones: recursive service for an allowed client (issue 4).
+            return recursion_->handleUdp(packet.data, packet.socket, packet.from, reply);
+          }
           if (!out.empty() && state->rrl.enabled()) {
             double now =
                 std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
@@ -361,13 +383,16 @@ void DnsService::start() {
           // No response (QR=1, runt): nothing to copy (memcpy from an empty span is UB).
           if (out.empty() || out.size() > reply.size()) return 0;
           std::memcpy(reply.data(), out.data(), out.size());
+          if (recursive) setRecursionAvailable(reply.first(out.size()));
           return out.size();
         };
       });
   udp_->start();
   tcp_ = std::make_unique<TcpServer>(
       runtime_, TcpOptions{.endpoints = config_.listen, .idleTimeout = config_.tcpIdleTimeout},
-      [this, states](Connection& conn) { return tcpSession(this, states, conn); });
+      [this, states](Connection& conn) {
+        return tcpSession(this, states, recursion_.get(), conn);
+      });
   tcp_->start();
   secondaries_->start();
   std::lock_guard update(updateMutex_);

@@ -21,6 +21,8 @@
 
 namespace wk::dns::io {
 
+class Recursion;
+
 // The zones and their per-zone policy: what a query thread needs, swapped as one.
 struct Snapshot {
   engine::ZoneSet zones;
@@ -89,6 +91,7 @@ class DnsService final : public Service {
   std::shared_ptr<const Snapshot> retired_;  // the previous snapshot, freed on the next reload
   std::unique_ptr<UdpServer> udp_;
   std::unique_ptr<TcpServer> tcp_;
+  std::unique_ptr<Recursion> recursion_;  // [resolver] enabled (issue 4)
 };
 
 // `dns-server --check-zones`: loads every zone as the server would, prints each error as
