@@ -131,10 +131,12 @@ int runDaemon(const DaemonSpec& spec, int argc, char** argv) {
     return 0;
   }
 
+  // One parse serves validation and start-up, so what starts is exactly what was checked.
+  std::optional<config::Document> doc;
   config::CommonConfig common;
   try {
-    auto doc = readConfig(spec, cli);
-    common = validate(spec, doc);
+    doc.emplace(readConfig(spec, cli));
+    common = validate(spec, *doc);
   } catch (const config::Errors& errors) {
     printErrors(errors);
     return 1;
@@ -148,25 +150,22 @@ int runDaemon(const DaemonSpec& spec, int argc, char** argv) {
   log::init(cli.logLevel.value_or(common.logLevel), common.logFormat);
 
   try {
-    if (cli.command) {
-      auto doc = readConfig(spec, cli);
-      return cli.command->run(doc.root());
-    }
+    if (cli.command) return cli.command->run(doc->root());
 
     Runtime runtime(common.threads, common.shutdownTimeout);
-    std::unique_ptr<Service> service;
-    {
-      auto doc = readConfig(spec, cli);
-      service = spec.create(runtime, doc.root());
-    }
+    std::unique_ptr<Service> service = spec.create(runtime, doc->root());
+    doc.reset();
     spdlog::info("{} {} starting with {} thread(s), config {}", spec.name, WK_VERSION,
                  runtime.threadCount(), cli.config.value_or("<built-in config>"));
     service->start();
 
     runtime.onReload([&spec, &cli, &service] {
+      // The file is read once: the version validated is the version applied, even if
+      // it changes again while we reload.
+      std::optional<config::Document> next;
       try {
-        auto doc = readConfig(spec, cli);
-        auto reloaded = validate(spec, doc);
+        next.emplace(readConfig(spec, cli));
+        auto reloaded = validate(spec, *next);
         if (!cli.logLevel) log::setLevel(reloaded.logLevel);
       } catch (const config::Errors& errors) {
         for (const auto& e : errors.errors()) spdlog::error("reload refused: {}", e.toString());
@@ -174,8 +173,7 @@ int runDaemon(const DaemonSpec& spec, int argc, char** argv) {
         return;
       }
       try {
-        auto doc = readConfig(spec, cli);
-        service->reload(doc.root());
+        service->reload(next->root());
         spdlog::info("reloaded {}", cli.config.value_or("<built-in config>"));
       } catch (const std::exception& e) {
         spdlog::error("reload failed, keeping the running state: {}", e.what());
