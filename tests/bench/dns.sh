@@ -8,20 +8,10 @@
 #
 #   tests/bench/dns.sh [SECONDS_PER_RUN]     (default 10)
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${WK_BIN:-$ROOT/build/bin}
+source "$(dirname "$0")/lib.sh"
+bench_setup dns
 SECS=${1:-10}
-WORK=$(mktemp -d /tmp/wk-dns-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-for tool in dnsperf nsd nsd-checkzone taskset /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (./wk deps)"; exit 1; }
-done
+require_tools dnsperf nsd nsd-checkzone taskset /usr/bin/time
 [ -x "$BIN/dns-server" ] || { echo "build dns-server first (./wk build)"; exit 1; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -7,8 +7,8 @@
 #
 #   tests/bench/http.sh [DURATION_SECONDS] [CONNECTIONS]
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${WK_BIN:-$ROOT/build/bin}
+source "$(dirname "$0")/lib.sh"
+bench_setup http
 DURATION=${1:-10}
 CONNS=${2:-50}
 command -v wrk >/dev/null || { echo "http.sh: wrk is not installed (./wk deps)"; exit 1; }
@@ -16,14 +16,6 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "http.sh: nginx is not installed (./wk deps)"; exit 1; }
 [ -x "$BIN/http-server" ] || { echo "http.sh: $BIN/http-server is not built"; exit 1; }
 
-WORK=$(mktemp -d /tmp/wk-http-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 mkdir -p "$WORK/www" "$WORK/nginx"
 head -c 1024 /dev/urandom > "$WORK/www/1k.bin"

@@ -10,20 +10,10 @@
 #
 #   tests/bench/resolver.sh [SECONDS]     (default 10)
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${WK_BIN:-$ROOT/build/bin}
+source "$(dirname "$0")/lib.sh"
+bench_setup resolver
 SECS=${1:-10}
-WORK=$(mktemp -d /tmp/wk-resolver-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-for tool in dnsperf nsd unbound dig taskset python3; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (./wk deps)"; exit 1; }
-done
+require_tools dnsperf nsd unbound dig taskset python3
 [ -x "$BIN/dns-server" ] || { echo "build dns-server first"; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "needs root (port 53 on 127.0.54.x)"; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
